@@ -1,0 +1,3 @@
+from rem_agent.cli import run
+
+run()

@@ -1,0 +1,59 @@
+"""`rem-agent` command line: one sub-command per module in this package.
+
+Each sub-command module exposes `register(subparsers)`, which adds its parser
+and sets `handler` to a function `(args) -> int` (the exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rem_agent import __version__
+from rem_agent.errors import RemAgentError
+
+_COMMANDS = ("check", "dates", "translate", "models")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    parser = argparse.ArgumentParser(
+        prog="rem-agent",
+        description="Turn search-bar text into one valid REM query for p8fs.",
+    )
+    parser.add_argument("--version", action="version", version=f"rem-agent {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMANDS:
+        try:
+            module = importlib.import_module(f"rem_agent.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"rem_agent.cli.{name}":
+                continue  # sub-command not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(handler(args))
+    except RemAgentError as exc:
+        print(f"rem-agent: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("rem-agent: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def run() -> None:
+    sys.exit(main())
