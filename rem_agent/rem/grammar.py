@@ -1,0 +1,342 @@
+"""Build the Lark text of REM for parsing or for constrained decoding.
+
+One source, `grammar/rem.lark`, serves both:
+
+* `parse_grammar()` loosens it for people: keywords in any case, any
+  whitespace. Catalog and profile checks come after parsing (`validate`),
+  where they can explain themselves.
+* `decode_grammar(spec)` tightens it for the model: canonical text only, and
+  the rules marked SPECIALISED in the source are regenerated from the profile,
+  the catalog (only a table's own fields after `FROM t`, only the operators
+  and literals each field type takes) and the request's resolved dates (the
+  only timestamp literals allowed are the boundaries the resolver produced).
+  The result is what llguidance compiles.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict
+
+from rem_agent.rem.ast import FORBIDDEN_CHARS, MAX_DEPTH, MAX_LIMIT, TIMESTAMP_PATTERN
+from rem_agent.rem.catalog import Catalog, FieldSpec, FieldType, TableSpec
+from rem_agent.rem.operators import TYPE_RULES
+from rem_agent.rem.profile import PROFILE_RULES, Profile
+from rem_agent.resources import data_dir
+
+_DEFINITION = re.compile(r"^([?]?[A-Za-z_][A-Za-z0-9_]*)\s*:(.*)$")
+_COMMENT = re.compile(r"\s*//.*$")
+_EDGE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_-"
+# A Lark string literal (with its optional flag) or a regex literal, left to right.
+_LITERALS = re.compile(r'"(?:[^"\\]|\\.)*"i?|/(?:[^/\\]|\\.)+/[a-z]*')
+
+
+class TimeRange(BaseModel):
+    """Boundaries a decoded query may use, as REM literals without quotes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: str | None = None
+    end: str | None = None
+
+
+class DecodeSpec(BaseModel):
+    """Everything a decoding grammar depends on; equal specs give equal text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    catalog: Catalog
+    profile: Profile = Profile.REM
+    # None: any well-formed timestamp with any operator. A tuple: only `f >= start`
+    # and `f < end` of these ranges (an empty tuple forbids timestamp literals).
+    time_ranges: tuple[TimeRange, ...] | None = None
+
+
+# ---------------------------------------------------------------- the source
+
+
+@functools.cache
+def grammar_source() -> str:
+    return (data_dir("grammar") / "rem.lark").read_text(encoding="utf-8")
+
+
+def _definitions(source: str) -> dict[str, str]:
+    """Top-level definitions by name, each body on one line."""
+    defs: dict[str, str] = {}
+    current: str | None = None
+    for raw in source.splitlines():
+        line = _COMMENT.sub("", raw)
+        if not line.strip():
+            continue
+        match = _DEFINITION.match(line)
+        if match:
+            current = match[1]
+            defs[current] = match[2].strip()
+        elif current is not None and line[:1].isspace():
+            defs[current] += " " + line.strip()
+        else:
+            raise ValueError(f"grammar/rem.lark: cannot read line {raw!r}")
+    return defs
+
+
+def _emit(defs: dict[str, str], extra: Iterable[str] = ()) -> str:
+    return "\n".join([*(f"{name}: {body}" for name, body in defs.items()), *extra]) + "\n"
+
+
+def _reachable(defs: dict[str, str], root: str = "start") -> dict[str, str]:
+    """Drop definitions the start rule cannot reach (llguidance wants no strays)."""
+    names = set(defs)
+    seen: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        body = re.sub(r'"(?:[^"\\]|\\.)*"|/(?:[^/\\]|\\.)+/', " ", defs[name])
+        todo += [tok for tok in re.findall(r"[?]?[A-Za-z_][A-Za-z0-9_]*", body) if tok in names]
+    return {name: body for name, body in defs.items() if name in seen}
+
+
+# ---------------------------------------------------------------- parse mode
+
+
+def _case_insensitive(match: re.Match[str]) -> str:
+    text = match[0]
+    is_keyword = text.startswith('"') and not text.endswith("i") and re.search("[A-Za-z]", text)
+    return text + "i" if is_keyword else text
+
+
+@functools.cache
+def parse_grammar() -> str:
+    """The grammar `rem_agent.rem.parse` runs: loose whitespace, any keyword case."""
+    defs = _definitions(grammar_source())
+    defs.pop("_S")
+    out = {}
+    for name, body in defs.items():
+        body = re.sub(r"(?<![A-Za-z0-9_])_S(?![A-Za-z0-9_])", "", body)
+        body = _LITERALS.sub(_case_insensitive, body)
+        if name in ("NAME", "EDGE"):
+            body = re.sub(r"/$", "/i", body.strip())
+        out[name] = re.sub(r"\s+", " ", body).strip()
+    return _emit(out, ["%ignore /[ \\t\\r\\n]+/"])
+
+
+# ---------------------------------------------------------------- decode mode
+
+
+def _lit(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _alts(items: Iterable[str]) -> str:
+    return " | ".join(items)
+
+
+def _char_class(chars: Iterable[str]) -> str:
+    chars = sorted(set(chars), key=lambda c: (c == "-", c))
+    return "[" + "".join(re.escape(c) if c in "]\\^" else c for c in chars) + "]"
+
+
+def edge_regex_excluding_word(word: str) -> str:
+    """Edge names other than exactly `word` (a keyword the parser would see)."""
+    alts = []
+    for i, ch in enumerate(word):
+        rest = _char_class(set(_EDGE_CHARS) - {ch})
+        alts.append(f"{word[:i]}{rest}{_char_class(_EDGE_CHARS)}*")
+        if i:
+            alts.append(word[:i])
+    alts.append(f"{word}{_char_class(_EDGE_CHARS)}+")
+    return "(?:" + "|".join(alts) + ")"
+
+
+def edge_regex_without_substring(word: str) -> str:
+    """Edge names not containing `word`, as a regex without lookaround.
+
+    Built from the word's matching automaton; needs a word whose first letter
+    does not occur again in it (true of `with`).
+    """
+    if len(word) < 2 or word[0] in word[1:]:
+        raise ValueError(f"cannot build an exclusion regex for {word!r}")
+    first, chars = word[0], set(_EDGE_CHARS)
+    # After reading `first`: loops back to that state, exits to the start state, or stops.
+    loops = "|".join(re.escape(word[1:k] + first) for k in range(1, len(word)))
+    exits = "|".join(
+        re.escape(word[1:k]) + _char_class(chars - {word[k], first}) for k in range(1, len(word))
+    )
+    tails = "|".join(re.escape(word[1:k]) for k in range(2, len(word)))
+    from_first = f"{first}(?:{loops})*"
+    step = f"(?:{_char_class(chars - {first})}|{from_first}(?:{exits}))"
+    end = f"{from_first}(?:{tails})?"
+    return f"(?:{step}+(?:{end})?|{end})"
+
+
+def _string_regexes(forbidden_extra: str = "") -> tuple[str, str]:
+    """(any char, non-space char) of a double-quoted REM string, as regex pieces."""
+    bad = FORBIDDEN_CHARS + re.escape(forbidden_extra)
+    return rf'(?:[^"\\{bad}]|\\["\\])', rf'(?:[^"\\ {bad}]|\\["\\])'
+
+
+def _dq_regex(forbidden_extra: str = "") -> str:
+    any_char, solid = _string_regexes(forbidden_extra)
+    # Trimmed and non-empty, as the AST requires.
+    return f'/"{solid}(?:{any_char}*{solid})?"/'
+
+
+class _DecodeBuilder:
+    def __init__(self, spec: DecodeSpec) -> None:
+        self.spec = spec
+        self.rules = PROFILE_RULES[spec.profile]
+        self.defs = _definitions(grammar_source())
+
+    def build(self) -> str:
+        spec, rules, d = self.spec, self.rules, self.defs
+        catalog = spec.catalog
+        statements = ["lookup", "search", "traverse", "select"]
+        if rules.fuzzy:
+            statements.insert(2, "fuzzy")
+        d["statement"] = _alts(statements)
+        d["keys"] = 'KEY ("," _S KEY)*'
+        d["KEY"] = _dq_regex(rules.lookup_key_forbidden)
+        d["DQSTRING"] = _dq_regex()
+        d["TABLE"] = _alts(_lit(t) for t in catalog.table_names)
+
+        if rules.search_where or rules.search_limit:
+            d["search"] = '"SEARCH" _S DQSTRING _S "IN" _S search_body'
+            d["search_body"] = _alts(self._table_body(t, order=False) for t in catalog.tables)
+        else:
+            d["search"] = '"SEARCH" _S DQSTRING _S "IN" _S TABLE'
+            d.pop("search_body")
+        d["fuzzy"] = '"FUZZY" _S DQSTRING (_S "IN" _S TABLE)? (_S threshold)? (_S limit)?'
+        others = [t for t in catalog.table_names if t != catalog.default_table]
+        d["seed_search"] = '"SEARCH" _S DQSTRING' + (
+            f' (_S "IN" _S ({_alts(_lit(t) for t in others)}))?' if others else ""
+        )
+        d["select_body"] = _alts(self._table_body(t, order=True) for t in catalog.tables)
+        d["threshold"] = '"THRESHOLD" _S PROB'
+        d["PROB"] = r"/0(\.[0-9]{1,15})?|1(\.0{1,15})?/"
+        d["limit"] = '"LIMIT" _S COUNT'
+        d["COUNT"] = _count_regex(1, MAX_LIMIT)
+        d["depth"] = '"DEPTH" _S DEPTH_N'
+        d["DEPTH_N"] = _count_regex(0, MAX_DEPTH)
+        banned = rules.edge_forbidden_substring
+        d["EDGE"] = "/" + (
+            edge_regex_without_substring(banned) if banned else edge_regex_excluding_word("with")
+        ) + "/"
+        for generic in ("where", "or_cond", "and_cond", "not_cond", "predicate", "literal",
+                        "order", "order_item"):
+            d.pop(generic)
+        d.update(self._literal_terminals())
+        return _emit(_reachable(d))
+
+    # -- per table --------------------------------------------------------
+
+    def _table_body(self, table: TableSpec, *, order: bool) -> str:
+        rules, t = self.rules, table.name
+        parts = [_lit(t)]
+        where_ok = order or rules.search_where
+        if where_ok and self._condition_rules(table):
+            parts.append(f"(_S where__{t})?")
+        if order and self._order_rules(table):
+            parts.append(f"(_S order__{t})?")
+        if order or rules.search_limit:
+            parts.append("(_S limit)?")
+        return "(" + " ".join(parts) + ")"
+
+    def _order_rules(self, table: TableSpec) -> bool:
+        name = f"order__{table.name}"
+        if name in self.defs:
+            return True
+        fields = [f.name for f in table.fields if TYPE_RULES[f.type].orderable]
+        if not fields:
+            return False
+        self.defs[name] = f'"ORDER" _S "BY" _S item__{table.name} ("," _S item__{table.name})*'
+        self.defs[f"item__{table.name}"] = f"({_alts(map(_lit, fields))}) (_S DIRECTION)?"
+        return True
+
+    def _condition_rules(self, table: TableSpec) -> bool:
+        t = table.name
+        if f"where__{t}" in self.defs:
+            return True
+        preds = [p for f in table.fields for p in self._field_predicates(f)]
+        if not preds:
+            return False
+        self.defs[f"where__{t}"] = f'"WHERE" _S or__{t}'
+        self.defs[f"or__{t}"] = f'and__{t} (_S "OR" _S and__{t})*'
+        self.defs[f"and__{t}"] = f'not__{t} (_S "AND" _S not__{t})*'
+        self.defs[f"not__{t}"] = f'"NOT" _S not__{t} | "(" or__{t} ")" | pred__{t}'
+        self.defs[f"pred__{t}"] = _alts(preds)
+        return True
+
+    def _field_predicates(self, field: FieldSpec) -> list[str]:
+        rule = TYPE_RULES[field.type]
+        name = _lit(field.name)
+        out = [f'{name} _S "IS" _S "NULL"', f'{name} _S "IS" _S "NOT" _S "NULL"']
+        if field.type is FieldType.TIMESTAMP:
+            return self._timestamp_predicates(name) + out
+        literal = {
+            "string": "SQSTRING",
+            "int": "INT",
+            "number": "NUM",
+            "bool": '("TRUE" | "FALSE")',
+            "enum": None,
+            None: None,
+        }[rule.literal]
+        if rule.literal == "enum":
+            literal = "(" + _alts(_lit("'" + v.replace("'", "''") + "'") for v in field.values) + ")"
+        if literal is not None:
+            if rule.compare_ops:
+                ops = _alts(_lit(op) for op in rule.compare_ops)
+                out.append(f"{name} _S ({ops}) _S {literal}")
+            if rule.between:
+                out.append(f'{name} _S "BETWEEN" _S {literal} _S "AND" _S {literal}')
+            if rule.in_list:
+                out.append(f'{name} _S "IN" _S "(" {literal} ("," _S {literal})* ")"')
+        if rule.ilike and self.rules.ilike:
+            out.append(f'{name} _S "ILIKE" _S SQSTRING')
+        if rule.contains:
+            out.append(f'{name} _S "@>" _S "\'[" JTAG ("," _S JTAG)* "]\'::jsonb"')
+        return out
+
+    def _timestamp_predicates(self, name: str) -> list[str]:
+        ranges = self.spec.time_ranges
+        if ranges is None:
+            rule = TYPE_RULES[FieldType.TIMESTAMP]
+            ops = _alts(_lit(op) for op in rule.compare_ops)
+            return [f"{name} _S ({ops}) _S TIMESTAMP",
+                    f'{name} _S "BETWEEN" _S TIMESTAMP _S "AND" _S TIMESTAMP']
+        starts = sorted({r.start for r in ranges if r.start})
+        ends = sorted({r.end for r in ranges if r.end})
+        out = []
+        if starts:
+            out.append(f'{name} _S ">=" _S ({_alts(_lit(f"{chr(39)}{s}{chr(39)}") for s in starts)})')
+        if ends:
+            out.append(f'{name} _S "<" _S ({_alts(_lit(f"{chr(39)}{e}{chr(39)}") for e in ends)})')
+        return out
+
+    def _literal_terminals(self) -> dict[str, str]:
+        bad = FORBIDDEN_CHARS
+        return {
+            "SQSTRING": rf"/'(?:[^'{bad}]|'')*'/",
+            "JTAG": rf'/"(?:[^"\\\'{bad}]|\'\'|\\["\\])+"/',
+            "INT": "/-?[0-9]{1,15}/",
+            "NUM": r"/-?[0-9]{1,15}(\.[0-9]{1,15})?/",
+            "TIMESTAMP": f"/'{TIMESTAMP_PATTERN}'/",
+        }
+
+
+def _count_regex(low: int, high: int) -> str:
+    """Whole numbers low..high without leading zeros (low is 0 or 1; high a power of ten)."""
+    digits = len(str(high)) - 1
+    assert high == 10**digits and low in (0, 1)
+    small = "[1-9]" + (f"[0-9]{{0,{digits - 1}}}" if digits > 1 else "")
+    return f"/{'0|' if low == 0 else ''}{small}|{high}/"
+
+
+@functools.lru_cache(maxsize=256)
+def decode_grammar(spec: DecodeSpec) -> str:
+    """The llguidance grammar for one profile, catalog and set of allowed dates."""
+    return _DecodeBuilder(spec).build()
