@@ -1,6 +1,13 @@
 """The REM language: catalog, grammar, syntax tree, parser, validator, printer."""
 
-from rem_agent.rem.catalog import Catalog, FieldSpec, FieldType, TableSpec, default_catalog, load_catalog
+from rem_agent.rem.catalog import (
+    Catalog,
+    FieldSpec,
+    FieldType,
+    TableSpec,
+    default_catalog,
+    load_catalog,
+)
 from rem_agent.rem.check import CheckResult, check_rem
 from rem_agent.rem.grammar import DecodeSpec, TimeRange, decode_grammar, parse_grammar
 from rem_agent.rem.parse import RemErrorInfo, RemSyntaxError, parse_rem
@@ -9,8 +16,24 @@ from rem_agent.rem.render import render
 from rem_agent.rem.validate import Issue, validate
 
 __all__ = [
-    "Catalog", "CheckResult", "DecodeSpec", "FieldSpec", "FieldType", "Issue", "Profile",
-    "RemErrorInfo", "RemSyntaxError", "TableSpec", "TimeRange", "check_rem", "decode_grammar",
-    "default_catalog", "load_catalog", "parse_grammar", "parse_profile", "parse_rem", "render",
+    "Catalog",
+    "CheckResult",
+    "DecodeSpec",
+    "FieldSpec",
+    "FieldType",
+    "Issue",
+    "Profile",
+    "RemErrorInfo",
+    "RemSyntaxError",
+    "TableSpec",
+    "TimeRange",
+    "check_rem",
+    "decode_grammar",
+    "default_catalog",
+    "load_catalog",
+    "parse_grammar",
+    "parse_profile",
+    "parse_rem",
+    "render",
     "validate",
 ]

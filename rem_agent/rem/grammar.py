@@ -223,11 +223,25 @@ class _DecodeBuilder:
         d["depth"] = '"DEPTH" _S DEPTH_N'
         d["DEPTH_N"] = _count_regex(0, MAX_DEPTH)
         banned = rules.edge_forbidden_substring
-        d["EDGE"] = "/" + (
-            edge_regex_without_substring(banned) if banned else edge_regex_excluding_word("with")
-        ) + "/"
-        for generic in ("where", "or_cond", "and_cond", "not_cond", "predicate", "literal",
-                        "order", "order_item"):
+        d["EDGE"] = (
+            "/"
+            + (
+                edge_regex_without_substring(banned)
+                if banned
+                else edge_regex_excluding_word("with")
+            )
+            + "/"
+        )
+        for generic in (
+            "where",
+            "or_cond",
+            "and_cond",
+            "not_cond",
+            "predicate",
+            "literal",
+            "order",
+            "order_item",
+        ):
             d.pop(generic)
         d.update(self._literal_terminals())
         return _emit(_reachable(d))
@@ -286,7 +300,9 @@ class _DecodeBuilder:
             None: None,
         }[rule.literal]
         if rule.literal == "enum":
-            literal = "(" + _alts(_lit("'" + v.replace("'", "''") + "'") for v in field.values) + ")"
+            literal = (
+                "(" + _alts(_lit("'" + v.replace("'", "''") + "'") for v in field.values) + ")"
+            )
         if literal is not None:
             if rule.compare_ops:
                 ops = _alts(_lit(op) for op in rule.compare_ops)
@@ -306,13 +322,17 @@ class _DecodeBuilder:
         if ranges is None:
             rule = TYPE_RULES[FieldType.TIMESTAMP]
             ops = _alts(_lit(op) for op in rule.compare_ops)
-            return [f"{name} _S ({ops}) _S TIMESTAMP",
-                    f'{name} _S "BETWEEN" _S TIMESTAMP _S "AND" _S TIMESTAMP']
+            return [
+                f"{name} _S ({ops}) _S TIMESTAMP",
+                f'{name} _S "BETWEEN" _S TIMESTAMP _S "AND" _S TIMESTAMP',
+            ]
         starts = sorted({r.start for r in ranges if r.start})
         ends = sorted({r.end for r in ranges if r.end})
         out = []
         if starts:
-            out.append(f'{name} _S ">=" _S ({_alts(_lit(f"{chr(39)}{s}{chr(39)}") for s in starts)})')
+            out.append(
+                f'{name} _S ">=" _S ({_alts(_lit(f"{chr(39)}{s}{chr(39)}") for s in starts)})'
+            )
         if ends:
             out.append(f'{name} _S "<" _S ({_alts(_lit(f"{chr(39)}{e}{chr(39)}") for e in ends)})')
         return out

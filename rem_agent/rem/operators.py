@@ -32,8 +32,16 @@ class TypeRule(BaseModel):
     def allowed(self) -> list[str]:
         """Human names of what the type takes, for error messages."""
         out = [*self.compare_ops]
-        out += [name for name, ok in (("BETWEEN", self.between), ("IN (...)", self.in_list),
-                                      ("ILIKE", self.ilike), ("@>", self.contains)) if ok]
+        out += [
+            name
+            for name, ok in (
+                ("BETWEEN", self.between),
+                ("IN (...)", self.in_list),
+                ("ILIKE", self.ilike),
+                ("@>", self.contains),
+            )
+            if ok
+        ]
         return [*out, "IS [NOT] NULL"]
 
 

@@ -55,10 +55,7 @@ class RemSyntaxError(ValueError):
         line_text = self.text[self.pos - self.column + 1 : None if line_end < 0 else line_end]
         # Tabs keep their width so the caret lines up.
         pad = "".join("\t" if ch == "\t" else " " for ch in line_text[: self.column - 1])
-        return (
-            f"line {self.line}, column {self.column}: {self.message}\n"
-            f"  {line_text}\n  {pad}^"
-        )
+        return f"line {self.line}, column {self.column}: {self.message}\n  {line_text}\n  {pad}^"
 
 
 class RemErrorInfo(BaseModel):
@@ -71,24 +68,40 @@ class RemErrorInfo(BaseModel):
 
     @classmethod
     def from_error(cls, error: RemSyntaxError) -> RemErrorInfo:
-        return cls(message=error.message, line=error.line, column=error.column,
-                   rendered=error.render())
+        return cls(
+            message=error.message, line=error.line, column=error.column, rendered=error.render()
+        )
 
 
 @functools.cache
 def _parser() -> Lark:
-    return Lark(parse_grammar(), parser="lalr", lexer="contextual", propagate_positions=False,
-                maybe_placeholders=False)
+    return Lark(
+        parse_grammar(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=False,
+        maybe_placeholders=False,
+    )
 
 
-def _unquote_double(token: str) -> str:
-    body = token[1:-1]
-    bad = re.search(r"\\[^\"\\]", body)
-    if bad:
-        raise ValueError(
-            f"unsupported escape {bad[0]!r} in a double-quoted string (only \\\" and \\\\)"
-        )
-    return re.sub(r"\\(.)", r"\1", body)
+class _TokenError(ValueError):
+    """A problem inside one token; carries where the token starts."""
+
+    def __init__(self, message: str, token: Token) -> None:
+        super().__init__(message)
+        self.pos = token.start_pos
+
+
+def _unquote_double(token: Token) -> str:
+    def unescape(match: re.Match[str]) -> str:
+        if match[1] not in '"\\':
+            raise _TokenError(
+                f'unsupported escape \\{match[1]} in a double-quoted string (only \\" and \\\\)',
+                token,
+            )
+        return match[1]
+
+    return re.sub(r"\\(.)", unescape, token[1:-1], flags=re.DOTALL)
 
 
 def _unquote_single(token: str) -> str:
@@ -286,15 +299,16 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> RemSyntaxError:
 def _char_name(ch: str) -> str:
     if ch == ";":
         return "`;` (REM is one statement, with no `;`)"
-    if ch == "-" :
+    if ch == "-":
         return "`-` (REM has no comments)"
     if ch.isprintable() and not ch.isspace():
         return f"character `{ch}`"
     return f"character U+{ord(ch):04X}"
 
 
-def parse_rem(text: str, *, default_table: str = "resources") -> ast.Lookup | ast.Search | \
-        ast.Fuzzy | ast.Traverse | ast.Select:
+def parse_rem(
+    text: str, *, default_table: str = "resources"
+) -> ast.Lookup | ast.Search | ast.Fuzzy | ast.Traverse | ast.Select:
     """Parse REM text into a tree; raise `RemSyntaxError` with a position on failure."""
     if len(text) > MAX_QUERY_CHARS:
         raise RemSyntaxError(f"the query is longer than {MAX_QUERY_CHARS} characters", text)
@@ -308,7 +322,7 @@ def parse_rem(text: str, *, default_table: str = "resources") -> ast.Lookup | as
         return _ToAst(default_table).transform(tree)
     except VisitError as exc:
         cause = exc.orig_exc
-        pos = getattr(exc.obj, "start_pos", None) if isinstance(exc.obj, Token) else None
+        pos = cause.pos if isinstance(cause, _TokenError) else None
         if isinstance(cause, ValidationError):
             message = "; ".join(_pydantic_message(e) for e in cause.errors())
         else:

@@ -81,8 +81,11 @@ class _Checker:
         table = self.table(st.table)
         if st.where is not None:
             if not self.rules.search_where:
-                self.no_profile("WHERE after SEARCH (no time or field filter on a semantic "
-                                "search); drop the filter or use SELECT", "WHERE")
+                self.no_profile(
+                    "WHERE after SEARCH (no time or field filter on a semantic "
+                    "search); drop the filter or use SELECT",
+                    "WHERE",
+                )
             if table:
                 self.condition(st.where, table)
         if st.limit is not None and not self.rules.search_limit:
@@ -107,8 +110,9 @@ class _Checker:
         for item in st.order_by:
             spec = self.field(table, item.field)
             if spec and not TYPE_RULES[spec.type].orderable:
-                self.fail(f"cannot ORDER BY `{item.field}`: it is a {spec.type.value} field",
-                          item.field)
+                self.fail(
+                    f"cannot ORDER BY `{item.field}`: it is a {spec.type.value} field", item.field
+                )
 
     # -- names ----------------------------------------------------------
 
@@ -123,8 +127,9 @@ class _Checker:
         spec = table.field(name)
         if spec is None:
             known = ", ".join(table.field_names)
-            self.fail(f"unknown field `{name}` on table `{table.name}`; known fields: {known}",
-                      name)
+            self.fail(
+                f"unknown field `{name}` on table `{table.name}`; known fields: {known}", name
+            )
         return spec
 
     # -- conditions -----------------------------------------------------
