@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from rem_agent import __version__
 from rem_agent.errors import RemAgentError
 
-_COMMANDS = ("check", "dates", "translate", "models")
+_COMMANDS = ("translate", "check", "dates", "models")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 
 from rem_agent.errors import UsageError
 from rem_agent.rem.catalog import Catalog, load_catalog
@@ -36,3 +37,46 @@ def input_lines(text: str, *, what: str = "input") -> Iterator[str] | None:
     if sys.stdin is None or sys.stdin.closed:
         raise UsageError(f"'-' reads {what} from standard input, but there is none")
     return (line.rstrip("\r\n") for line in sys.stdin)
+
+
+def add_time_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--now",
+        metavar="ISO8601",
+        help="reference time for relative dates (default: now); without an offset it is "
+        "wall time in --tz",
+    )
+    parser.add_argument("--tz", default="UTC", metavar="ZONE", help="IANA time zone (default: UTC)")
+
+
+def parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(
+            f"--now {value!r} is not an ISO-8601 date or time (e.g. 2026-11-26T10:30:00Z)"
+        ) from None
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    from rem_agent.engines.select import ENGINE_CHOICES
+
+    parser.add_argument(
+        "--engine",
+        choices=ENGINE_CHOICES,
+        default="auto",
+        help="auto (default): MLX on Apple Silicon, llama.cpp elsewhere when installed",
+    )
+    parser.add_argument(
+        "--model",
+        metavar="ID|PATH",
+        help="bundled model name, a .gguf file, an MLX directory or a Hugging Face repo id "
+        "(default: the bundled Qwen2.5-Coder-0.5B)",
+    )
+
+
+def status(message: str) -> None:
+    """A progress line on stderr (stdout carries only results)."""
+    print(f"rem-agent: {message}", file=sys.stderr, flush=True)

@@ -1,0 +1,25 @@
+"""Relative dates: find temporal phrases in a request and resolve them by REM.md §4.
+
+The model never does date arithmetic; it may only copy what this package resolved.
+"""
+
+from __future__ import annotations
+
+from rem_agent.dates.models import DateRange, DateResolution, Unresolved, WeekStart
+from rem_agent.dates.recognise import Recognition, recognise
+from rem_agent.dates.render import choose_time_field, format_literal, time_condition
+from rem_agent.dates.resolve import load_zone, resolve_dates
+
+__all__ = [
+    "DateRange",
+    "DateResolution",
+    "Recognition",
+    "Unresolved",
+    "WeekStart",
+    "choose_time_field",
+    "format_literal",
+    "load_zone",
+    "recognise",
+    "resolve_dates",
+    "time_condition",
+]

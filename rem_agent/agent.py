@@ -1,0 +1,464 @@
+"""RemAgent: search-bar text in, one valid REM query out.
+
+The one place the pipeline is assembled; every face (CLI, REPL, HTTP) calls it:
+
+    text → dates (resolve) → prompt (system + similar examples + request)
+         → grammar (profile, catalog, only the resolved dates)
+         → engine (decode under the grammar) → check (parse, validate, canonical)
+         → Translation
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from rem_agent.dates import DateResolution, WeekStart, resolve_dates
+from rem_agent.engines.base import Engine, Generation
+from rem_agent.errors import RemAgentError, UsageError
+from rem_agent.prompts import Example, PromptLibrary
+from rem_agent.rem import ast
+from rem_agent.rem.catalog import Catalog, default_catalog
+from rem_agent.rem.check import check_rem
+from rem_agent.rem.grammar import DecodeSpec, TimeRange, decode_grammar
+from rem_agent.rem.profile import Profile, parse_profile
+
+MAX_REQUEST_CHARS = 1000
+DEFAULT_EXAMPLES = 4
+DEFAULT_MAX_TOKENS = 160
+_STATEMENT_START = re.compile(r"^\s*(LOOKUP|SEARCH|FUZZY|TRAVERSE|SELECT)\b", re.IGNORECASE)
+# Requests to change data: REM only reads, so these still get a read-only query, plus a warning.
+_WRITE_INTENT = re.compile(
+    r"\b(delete|remove|drop|erase|purge|wipe|destroy|update|change|modify|rename|edit|insert|"
+    r"add|create|move|archive|truncate)\b",
+    re.IGNORECASE,
+)
+
+Source = Literal["model", "rem", "cache"]
+
+
+class DateInfo(BaseModel):
+    text: str
+    start: str | None
+    end: str | None
+
+
+class Timings(BaseModel):
+    total_ms: float = 0.0
+    prefill_tokens: int = 0
+    cached_prompt_tokens: int = 0
+    generated_tokens: int = 0
+    tokens_per_s: float = 0.0
+
+
+class Explain(BaseModel):
+    """What `--explain` shows: why the model saw what it saw."""
+
+    examples: list[str] = []
+    prompt_tokens: int = 0
+    grammar_chars: int = 0
+    raw_output: str | None = None
+
+
+class Translation(BaseModel):
+    """The result of one request (`rem-agent translate --json` prints it)."""
+
+    query: str | None
+    valid: bool
+    profile: Profile
+    statement: str | None = None
+    dates: list[DateInfo] = []
+    warnings: list[str] = []
+    engine: str
+    model: str
+    source: Source = "model"
+    constrained: bool = True
+    timings: Timings = Field(default_factory=Timings)
+    error: str | None = None
+    explain: Explain | None = None
+
+
+class TranslateOptions(BaseModel):
+    """Per-request settings; defaults come from the agent."""
+
+    now: datetime | None = None
+    tz: str = "UTC"
+    week_start: WeekStart = "monday"
+    profile: Profile = Profile.REM
+    constrain: bool = True
+    examples: int = DEFAULT_EXAMPLES
+
+
+def clean_request(text: str) -> str:
+    """Strip control characters and outer space; refuse empty or over-long input."""
+    if not isinstance(text, str):
+        raise UsageError("the request must be text")
+    cleaned = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+        for ch in text
+        if unicodedata.category(ch) != "Cf"
+    )
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    if not cleaned:
+        raise UsageError("the request is empty: type what you are looking for")
+    if len(cleaned) > MAX_REQUEST_CHARS:
+        raise UsageError(
+            f"the request is {len(cleaned)} characters long; the limit is {MAX_REQUEST_CHARS}"
+        )
+    return cleaned
+
+
+class RemAgent:
+    """Translates requests with one loaded model; safe to share between threads.
+
+    The engine is created and loaded on first use (or by `load()`), once per
+    agent. Translations are kept in a bounded LRU cache keyed by everything
+    that decides the answer: the text, its resolved dates, profile and mode.
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: str = "auto",
+        model: str | None = None,
+        catalog: Catalog | None = None,
+        profile: Profile | str = Profile.REM,
+        tz: str = "UTC",
+        week_start: WeekStart = "monday",
+        examples: int = DEFAULT_EXAMPLES,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        cache_size: int = 512,
+        prompts: PromptLibrary | None = None,
+        engine_instance: Engine | None = None,
+        on_status: Callable[[str], None] | None = None,
+    ) -> None:
+        self.engine_request = engine
+        self.model_request = model
+        self.catalog = catalog or default_catalog()
+        self.profile = parse_profile(profile)
+        self.tz = tz
+        self.week_start: WeekStart = week_start
+        self.examples = examples
+        self.max_tokens = max_tokens
+        self.prompts = prompts or PromptLibrary()
+        self._engine: Engine | None = engine_instance
+        self._on_status = on_status
+        self._load_lock = threading.Lock()
+        self._loaded = False
+        self._engine_lock = threading.Lock()
+        self._cache: OrderedDict[tuple[object, ...], Translation] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+
+    # -- the model --------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        with self._engine_lock:
+            if self._engine is None:
+                from rem_agent.engines.select import create_engine
+
+                self._engine = create_engine(self.engine_request, self.model_request)  # type: ignore[arg-type]
+            return self._engine
+
+    def load(self) -> Engine:
+        """Create and load the engine (once); progress goes to `on_status`."""
+        engine = self.engine
+        with self._load_lock:
+            if not self._loaded:
+                engine.load(self._on_status)
+                self._loaded = True
+                if self._on_status is not None:
+                    choice = getattr(engine, "choice", None)
+                    why = f" ({choice.reason})" if choice is not None else ""
+                    self._on_status(f"engine {engine.name}{why}, model {engine.model_name}")
+        return engine
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def describe(self) -> tuple[str, str]:
+        """(engine name, model name), without loading anything not yet loaded."""
+        if self._engine is None:
+            return self.engine_request, self.model_request or "default"
+        return self._engine.name, self._engine.model_name
+
+    # -- translation ------------------------------------------------------
+
+    def options(self, **overrides: object) -> TranslateOptions:
+        values: dict[str, object] = {
+            "tz": self.tz,
+            "week_start": self.week_start,
+            "profile": self.profile,
+            "examples": self.examples,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "profile" in overrides and overrides["profile"] is not None:
+            values["profile"] = parse_profile(overrides["profile"])  # type: ignore[arg-type]
+        return TranslateOptions(**values)  # type: ignore[arg-type]
+
+    def translate(
+        self,
+        text: str,
+        *,
+        now: datetime | None = None,
+        tz: str | None = None,
+        profile: Profile | str | None = None,
+        constrain: bool = True,
+        explain: bool = False,
+    ) -> Translation:
+        """Translate one request. Raises `UsageError` for bad input (empty, too long,
+        unknown zone or profile); a model that fails yields `valid=False` with `error`."""
+        opts = self.options(now=now, tz=tz, profile=profile, constrain=constrain)
+        started = time.perf_counter()
+        request = clean_request(text)
+
+        if _STATEMENT_START.match(request):
+            result = check_rem(request, profile=opts.profile, catalog=self.catalog)
+            if result.valid:
+                return self._translation(
+                    result.canonical,
+                    opts,
+                    source="rem",
+                    statement=result.statement,
+                    started=started,
+                )
+
+        resolution = resolve_dates(request, now=opts.now, tz=opts.tz, week_start=opts.week_start)
+        key = (
+            request,
+            opts.tz,
+            opts.profile,
+            opts.constrain,
+            opts.examples,
+            _range_key(resolution),
+        )
+        cached = self._cache_get(key)
+        if cached is not None and not explain:
+            return cached.model_copy(
+                update={"source": "cache", "timings": Timings(total_ms=_ms_since(started))}
+            )
+        result = self._run_model(request, resolution, opts, started, explain=explain)
+        if result.valid:
+            self._cache_put(key, result)
+        return result
+
+    async def atranslate(self, text: str, **kwargs: object) -> Translation:
+        """`translate` without blocking the event loop (the model runs in a worker thread)."""
+        return await asyncio.to_thread(self.translate, text, **kwargs)  # type: ignore[arg-type]
+
+    # -- steps --------------------------------------------------------------
+
+    def _run_model(
+        self,
+        request: str,
+        resolution: DateResolution,
+        opts: TranslateOptions,
+        started: float,
+        *,
+        explain: bool,
+    ) -> Translation:
+        engine = self.load()
+        prompt = self.prompts.build(
+            request, resolution, catalog=self.catalog, profile=opts.profile, k=opts.examples
+        )
+        grammar = None
+        if opts.constrain:
+            ranges = tuple(
+                TimeRange(start=r.start_literal(), end=r.end_literal()) for r in resolution.ranges
+            )
+            spec = DecodeSpec(catalog=self.catalog, profile=opts.profile, time_ranges=ranges)
+            grammar = decode_grammar(spec)
+        try:
+            generation = engine.generate(
+                prompt.messages,
+                grammar=grammar,
+                max_tokens=self.max_tokens,
+                prefix_messages=prompt.static_messages,
+            )
+        except RemAgentError:
+            raise
+        except Exception as exc:  # the engine is third-party code: report, don't crash
+            return self._translation(
+                None,
+                opts,
+                resolution=resolution,
+                started=started,
+                error=f"the model failed: {type(exc).__name__}: {exc}",
+            )
+        return self._from_generation(
+            generation,
+            request,
+            resolution,
+            opts,
+            started,
+            explain=Explain(
+                examples=[e.request for e in prompt.examples],
+                prompt_tokens=generation.stats.prompt_tokens,
+                grammar_chars=len(grammar or ""),
+                raw_output=generation.text,
+            )
+            if explain
+            else None,
+            examples=prompt.examples,
+        )
+
+    def _from_generation(
+        self,
+        generation: Generation,
+        request: str,
+        resolution: DateResolution,
+        opts: TranslateOptions,
+        started: float,
+        *,
+        explain: Explain | None,
+        examples: list[Example],
+    ) -> Translation:
+        stats = generation.stats
+        timings = Timings(
+            total_ms=_ms_since(started),
+            prefill_tokens=stats.prompt_tokens - stats.cached_prompt_tokens,
+            cached_prompt_tokens=stats.cached_prompt_tokens,
+            generated_tokens=stats.generated_tokens,
+            tokens_per_s=round(stats.tokens_per_s, 2),
+        )
+        output = generation.text.strip()
+        result = check_rem(output, profile=opts.profile, catalog=self.catalog)
+        if not result.valid:
+            why = (
+                "the output was cut off at the token limit"
+                if generation.stop_reason == "length"
+                else result.errors[0].message
+                if result.errors
+                else "it does not parse"
+            )
+            return self._translation(
+                None,
+                opts,
+                resolution=resolution,
+                timings=timings,
+                explain=explain,
+                error=f"the model's answer is not valid REM ({why}): {output!r}",
+            )
+        warnings = self._warnings(request, resolution, result.tree, opts)
+        return self._translation(
+            result.canonical,
+            opts,
+            resolution=resolution,
+            statement=result.statement,
+            timings=timings,
+            warnings=warnings,
+            explain=explain,
+        )
+
+    def _warnings(
+        self,
+        request: str,
+        resolution: DateResolution,
+        tree: ast._Statement | None,
+        opts: TranslateOptions,
+    ) -> list[str]:
+        warnings = [f"could not resolve {u.text!r}: {u.reason}" for u in resolution.unresolved]
+        used = _literals(tree)
+        for rng in resolution.ranges:
+            bounds = {b for b in (rng.start_literal(), rng.end_literal()) if b}
+            if not bounds & used:
+                where = (
+                    "the p8fs profile has no time filter on SEARCH"
+                    if opts.profile is Profile.P8FS and isinstance(tree, ast.Search)
+                    else "the query does not filter on it"
+                )
+                warnings.append(f"the time {rng.text!r} is not expressed: {where}")
+        if _WRITE_INTENT.search(request):
+            warnings.append(
+                "REM only reads: this query finds the items; it does not change or delete them"
+            )
+        return warnings
+
+    def _translation(
+        self,
+        query: str | None,
+        opts: TranslateOptions,
+        *,
+        source: Source = "model",
+        statement: str | None = None,
+        resolution: DateResolution | None = None,
+        timings: Timings | None = None,
+        warnings: list[str] | None = None,
+        explain: Explain | None = None,
+        error: str | None = None,
+        started: float | None = None,
+    ) -> Translation:
+        engine, model = self.describe() if source == "model" else ("none", "none")
+        if timings is None:
+            timings = Timings(total_ms=_ms_since(started) if started else 0.0)
+        dates = [
+            DateInfo(text=r.text, start=r.start_literal(), end=r.end_literal())
+            for r in (resolution.ranges if resolution else [])
+        ]
+        return Translation(
+            query=query,
+            valid=query is not None,
+            profile=opts.profile,
+            statement=statement,
+            dates=dates,
+            warnings=warnings or [],
+            engine=engine,
+            model=model,
+            source=source,
+            constrained=opts.constrain,
+            timings=timings,
+            error=error,
+            explain=explain,
+        )
+
+    # -- cache ----------------------------------------------------------------
+
+    def _cache_get(self, key: tuple[object, ...]) -> Translation | None:
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+            return hit
+
+    def _cache_put(self, key: tuple[object, ...], value: Translation) -> None:
+        if self._cache_size <= 0:
+            return
+        with self._cache_lock:
+            self._cache[key] = value
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+
+def _range_key(resolution: DateResolution) -> tuple[tuple[str | None, str | None], ...]:
+    return tuple((r.start_literal(), r.end_literal()) for r in resolution.ranges)
+
+
+def _literals(tree: ast._Statement | None) -> set[str]:
+    where = getattr(tree, "where", None)
+    out: set[str] = set()
+    for pred in ast.predicates(where):
+        for value in (
+            getattr(pred, "value", None),
+            getattr(pred, "low", None),
+            getattr(pred, "high", None),
+            *getattr(pred, "values", ()),
+        ):
+            if isinstance(value, ast.StringLit):
+                out.add(value.value)
+    return out
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

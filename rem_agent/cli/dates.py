@@ -1,0 +1,82 @@
+"""`rem-agent dates TEXT`: show the temporal phrases in a request and their intervals."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from rem_agent.cli.common import add_time_options, input_lines, parse_now
+from rem_agent.dates import DateResolution, load_zone, resolve_dates
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "dates",
+        help="resolve the relative dates in a request (REM.md §4)",
+        description=(
+            "Find temporal phrases in TEXT and resolve each to a half-open interval "
+            "[start, end) by the policy of REM.md §4."
+        ),
+    )
+    parser.add_argument(
+        "text", metavar="TEXT", help='the request; "-" reads one request per line from stdin'
+    )
+    add_time_options(parser)  # --now, --tz: the same meaning as in `translate`
+    parser.add_argument(
+        "--week-start",
+        choices=("monday", "sunday"),
+        default="monday",
+        help="first day of a week for this/last week (default: monday)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='print a JSON list of {"text", "span", "start", "end"} (one line per request)',
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    now = parse_now(args.now)
+    load_zone(args.tz)  # fail before reading any input
+    requests = input_lines(args.text, what="requests") or [args.text]
+    for request in requests:
+        result = resolve_dates(request, now=now, tz=args.tz, week_start=args.week_start)
+        if args.json:
+            print(json.dumps(as_json(result), ensure_ascii=False), flush=True)
+            for item in result.unresolved:
+                print(f"rem-agent: unresolved {item.text!r}: {item.reason}", file=sys.stderr)
+        else:
+            if args.text == "-":
+                print(f"> {request}")
+            print_human(result, sys.stdout)
+    return 0
+
+
+def as_json(result: DateResolution) -> list[dict[str, Any]]:
+    return [
+        {
+            "text": rng.text,
+            "span": list(rng.span),
+            "start": rng.start_literal(),
+            "end": rng.end_literal(),
+        }
+        for rng in result.ranges
+    ]
+
+
+def print_human(result: DateResolution, out: TextIO) -> None:
+    if not result.ranges and not result.unresolved:
+        print("no dates found", file=out)
+        return
+    rows = [
+        (r.span, r.text, f"[{r.start_literal() or 'open'}, {r.end_literal() or 'open'})")
+        for r in result.ranges
+    ]
+    rows += [(u.span, u.text, f"unresolved: {u.reason}") for u in result.unresolved]
+    rows.sort()
+    width = max(len(text) for _, text, _ in rows)
+    for _, text, what in rows:
+        print(f"{text:<{width}}  {what}", file=out)

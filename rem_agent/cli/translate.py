@@ -1,0 +1,124 @@
+"""`rem-agent translate`: natural language in, one REM query out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from rem_agent.agent import RemAgent, Translation
+from rem_agent.cli.common import (
+    add_model_options,
+    add_profile_catalog,
+    add_time_options,
+    catalog_from,
+    input_lines,
+    parse_now,
+    status,
+)
+from rem_agent.dates import load_zone
+from rem_agent.errors import UsageError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "translate",
+        help="turn a search-bar request into one REM query",
+        description=(
+            "Translate TEXT into one valid REM query with a local model decoding under the "
+            "REM grammar. Relative dates are resolved by code; the model may only copy them. "
+            "Prints the query alone on stdout (exit 0), or the reason it could not (exit 1)."
+        ),
+    )
+    parser.add_argument(
+        "text", metavar="TEXT", help='the request; "-" reads one per line from stdin'
+    )
+    add_time_options(parser)
+    add_profile_catalog(parser)
+    add_model_options(parser)
+    parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+    parser.add_argument(
+        "--explain", action="store_true", help="also show dates, examples chosen and timings"
+    )
+    parser.add_argument(
+        "--no-constrain",
+        action="store_true",
+        help="decode without the grammar (the baseline; the output may be invalid)",
+    )
+    parser.add_argument(
+        "--examples", type=int, default=4, metavar="K", help="few-shot examples shown (default 4)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    now = parse_now(args.now)
+    load_zone(args.tz)
+    if args.examples < 0:
+        raise UsageError("--examples must be 0 or more")
+    lines = input_lines(args.text, what="requests")
+    if lines is None and not args.text.strip():
+        raise UsageError("the request is empty: type what you are looking for")
+    agent = RemAgent(
+        engine=args.engine,
+        model=args.model,
+        catalog=catalog_from(args),
+        profile=args.profile,
+        tz=args.tz,
+        examples=args.examples,
+        on_status=status,
+    )
+    kwargs = {"now": now, "constrain": not args.no_constrain, "explain": args.explain}
+    if lines is None:
+        result = agent.translate(args.text, **kwargs)
+        _print(result, as_json=args.json, explain=args.explain)
+        return 0 if result.valid else 1
+    status_code = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            result = agent.translate(line, **kwargs)
+        except UsageError as exc:
+            print(json.dumps({"query": None, "valid": False, "error": str(exc)}), flush=True)
+            status_code = 1
+            continue
+        print(result.model_dump_json(exclude_none=False), flush=True)
+        status_code = max(status_code, 0 if result.valid else 1)
+    return status_code
+
+
+def _print(result: Translation, *, as_json: bool, explain: bool) -> None:
+    if as_json:
+        print(result.model_dump_json(indent=2))
+        return
+    if explain:
+        _print_explain(result)
+    for warning in result.warnings:
+        print(f"rem-agent: warning: {warning}", file=sys.stderr)
+    if result.valid:
+        print(result.query)
+    else:
+        print(f"rem-agent: error: {result.error}", file=sys.stderr)
+
+
+def _print_explain(result: Translation) -> None:
+    err = sys.stderr
+    for d in result.dates:
+        print(f"  date   {d.text!r} -> [{d.start or 'open'}, {d.end or 'open'})", file=err)
+    if not result.dates:
+        print("  date   (none in the request)", file=err)
+    if result.explain:
+        for example in result.explain.examples:
+            print(f"  shown  {example}", file=err)
+        if result.explain.raw_output is not None:
+            print(f"  output {result.explain.raw_output!r}", file=err)
+    t = result.timings
+    print(
+        f"  time   {t.total_ms:.0f} ms; prompt {t.prefill_tokens} new + "
+        f"{t.cached_prompt_tokens} cached tokens; {t.generated_tokens} generated at "
+        f"{t.tokens_per_s:.1f} tok/s; engine {result.engine}, model {result.model}, "
+        f"source {result.source}",
+        file=err,
+    )

@@ -1,0 +1,66 @@
+"""Results of date resolution: the pydantic shapes other modules consume."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from rem_agent.dates.render import format_literal
+
+WeekStart = Literal["monday", "sunday"]
+
+
+class DateRange(BaseModel):
+    """One resolved phrase: the half-open interval [start, end); None is an open side."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    span: tuple[int, int]
+    start: datetime | None
+    end: datetime | None
+
+    @model_validator(mode="after")
+    def _check(self) -> DateRange:
+        if self.start is None and self.end is None:
+            raise ValueError("a date range needs at least one side")
+        for side in (self.start, self.end):
+            if side is not None and side.tzinfo is None:
+                raise ValueError("date range boundaries must be time-zone aware")
+        # Compare instants: same-zone datetimes compare by wall time, which DST folds break.
+        if (
+            self.start is not None
+            and self.end is not None
+            and self.start.timestamp() >= self.end.timestamp()
+        ):
+            raise ValueError("a date range must start before it ends")
+        return self
+
+    def start_literal(self) -> str | None:
+        return None if self.start is None else format_literal(self.start)
+
+    def end_literal(self) -> str | None:
+        return None if self.end is None else format_literal(self.end)
+
+
+class Unresolved(BaseModel):
+    """A temporal phrase that was recognised but not resolved, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    span: tuple[int, int]
+    reason: str
+
+
+class DateResolution(BaseModel):
+    """Everything the resolver found in one request, in text order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ranges: list[DateRange]
+    unresolved: list[Unresolved]
+    now: datetime
+    tz: str

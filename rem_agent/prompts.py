@@ -1,0 +1,214 @@
+"""The chat a model sees: a system prompt rendered from the catalog, a few
+similar worked examples, then the request with its resolved dates.
+
+The words live in `prompts/` (system.md, examples.yaml); this module only
+loads, selects and assembles them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from rem_agent.dates import DateResolution, resolve_dates
+from rem_agent.engines.base import ChatMessage
+from rem_agent.errors import UsageError
+from rem_agent.rem.catalog import Catalog, FieldType, TableSpec
+from rem_agent.rem.profile import PROFILE_RULES, Profile
+from rem_agent.resources import data_dir
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset(
+    (
+        "a an the of to for in on at by and or with from me my i we our us all any some what "
+        "which who show find get give list about is are was were do did does that this these "
+        "those it its"
+    ).split()
+)
+
+
+class Example(BaseModel):
+    """One worked example; `dates_line` is what the resolver says of its request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request: str
+    rem: str
+    p8fs: str | None = None
+    dates_line: str = ""
+
+    def answer(self, profile: Profile) -> str:
+        return self.p8fs if profile is Profile.P8FS and self.p8fs else self.rem
+
+
+class BuiltPrompt(BaseModel):
+    messages: list[ChatMessage]
+    examples: list[Example]
+    static_messages: int  # leading messages that are the same for every request
+
+
+def dates_line(resolution: DateResolution) -> str:
+    """How resolved dates reach the model: phrase, then the literals to copy."""
+    if not resolution.ranges:
+        return "Dates: none"
+    parts = []
+    for rng in resolution.ranges:
+        start, end = rng.start_literal(), rng.end_literal()
+        bounds = " ".join(
+            b for b in (f"from '{start}'" if start else "", f"until '{end}'" if end else "") if b
+        )
+        parts.append(f'"{rng.text}" = {bounds}')
+    return "Dates: " + "; ".join(parts)
+
+
+def user_message(request: str, resolution: DateResolution) -> str:
+    return f"Request: {request}\n{dates_line(resolution)}"
+
+
+def _describe_field(table: TableSpec, name: str) -> str:
+    spec = table.field(name)
+    assert spec is not None
+    note = {
+        FieldType.ENUM: "one of " + "|".join(spec.values),
+        FieldType.JSON_ARRAY: "tags",
+        FieldType.TIMESTAMP: "time",
+        FieldType.INT: "number",
+        FieldType.NUMBER: "number",
+        FieldType.BOOL: "true/false",
+        FieldType.JSON: "json",
+    }.get(spec.type)
+    return f"{name} ({note})" if note else name
+
+
+def render_tables(catalog: Catalog) -> str:
+    lines = []
+    for table in catalog.tables:
+        fields = ", ".join(_describe_field(table, f) for f in table.field_names if f != "id")
+        about = f" - {table.description}" if table.description else ""
+        lines.append(f"- {table.name}{about}. Fields: {fields}.")
+    return "\n".join(lines)
+
+
+def _profile_notes(profile: Profile) -> str:
+    rules = PROFILE_RULES[profile]
+    missing = []
+    if not rules.search_where:
+        missing.append("no WHERE or LIMIT after SEARCH (search without the filter)")
+    if not rules.fuzzy:
+        missing.append("no FUZZY (use SEARCH)")
+    if not missing:
+        return ""
+    return "This p8fs deployment has " + "; ".join(missing) + "."
+
+
+class PromptLibrary:
+    """The system template and the few-shot examples, loaded once from a folder."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        folder = folder or data_dir("prompts")
+        try:
+            self.system_template = (folder / "system.md").read_text(encoding="utf-8")
+            data = yaml.safe_load((folder / "examples.yaml").read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise UsageError(f"cannot load prompts from {folder}: {exc}") from None
+        self.examples_now = datetime.fromisoformat(str(data["now"]))
+        self.examples_tz = str(data.get("tz", "UTC"))
+        self.examples = [
+            Example(
+                **item,
+                dates_line=dates_line(
+                    resolve_dates(item["request"], now=self.examples_now, tz=self.examples_tz)
+                ),
+            )
+            for item in data["examples"]
+        ]
+        self._idf = self._inverse_document_frequency()
+        self._usable: dict[tuple[Catalog, Profile], list[Example]] = {}
+
+    def usable(self, catalog: Catalog, profile: Profile) -> list[Example]:
+        """Examples whose answer is valid for this catalog and profile (a custom catalog
+        may lack p8fs's tables: its model must not be shown queries it cannot run)."""
+        from rem_agent.rem.check import check_rem
+
+        key = (catalog, profile)
+        if key not in self._usable:
+            if len(self._usable) >= 8:  # a handful of catalogs per process at most
+                self._usable.pop(next(iter(self._usable)))
+            self._usable[key] = [
+                e
+                for e in self.examples
+                if check_rem(e.answer(profile), profile=profile, catalog=catalog).valid
+            ]
+        return self._usable[key]
+
+    # -- selection ------------------------------------------------------
+
+    def _inverse_document_frequency(self) -> dict[str, float]:
+        docs = [set(_words(e.request)) for e in self.examples]
+        counts = Counter(w for doc in docs for w in doc)
+        n = len(docs)
+        return {w: math.log((n + 1) / (c + 0.5)) for w, c in counts.items()}
+
+    def _score(self, words: set[str], has_dates: bool, example: Example) -> float:
+        other = set(_words(example.request))
+        shared = sum(self._idf.get(w, 1.0) for w in words & other)
+        norm = math.sqrt(max(len(words), 1) * max(len(other), 1))
+        dated = example.dates_line != "Dates: none"
+        return shared / norm + (0.15 if dated == has_dates else 0.0)
+
+    def select(
+        self, request: str, k: int, *, has_dates: bool, pool: list[Example] | None = None
+    ) -> list[Example]:
+        """The k examples most like the request, the most similar last (nearest the request)."""
+        if k <= 0:
+            return []
+        words = set(_words(request))
+        ranked = sorted(
+            enumerate(self.examples if pool is None else pool),
+            key=lambda ie: (-self._score(words, has_dates, ie[1]), ie[0]),
+        )
+        return [example for _, example in ranked[:k]][::-1]
+
+    # -- assembly -------------------------------------------------------
+
+    def system_prompt(self, catalog: Catalog, profile: Profile) -> str:
+        time_fields = ", ".join(f"{t.name}: {t.default_time_field}" for t in catalog.tables)
+        return (
+            self.system_template.replace("{tables}", render_tables(catalog))
+            .replace("{time_fields}", time_fields)
+            .replace("{profile_notes}", _profile_notes(profile))
+            .strip()
+        )
+
+    def build(
+        self,
+        request: str,
+        resolution: DateResolution,
+        *,
+        catalog: Catalog,
+        profile: Profile,
+        k: int,
+    ) -> BuiltPrompt:
+        examples = self.select(
+            request, k, has_dates=bool(resolution.ranges), pool=self.usable(catalog, profile)
+        )
+        messages = [ChatMessage(role="system", content=self.system_prompt(catalog, profile))]
+        for example in examples:
+            messages.append(
+                ChatMessage(
+                    role="user", content=f"Request: {example.request}\n{example.dates_line}"
+                )
+            )
+            messages.append(ChatMessage(role="assistant", content=example.answer(profile)))
+        messages.append(ChatMessage(role="user", content=user_message(request, resolution)))
+        return BuiltPrompt(messages=messages, examples=examples, static_messages=1)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
