@@ -1,0 +1,182 @@
+"""RemAgent orchestration with a scripted engine: what reaches the model, what comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import pytest
+from fakes import ScriptedEngine
+
+from rem_agent.agent import MAX_REQUEST_CHARS, RemAgent, clean_request
+from rem_agent.errors import UsageError
+from rem_agent.rem import Profile
+
+NOW = datetime(2026, 11, 26, 10, 30)
+
+
+def agent_with(answer, **kw) -> tuple[RemAgent, ScriptedEngine]:  # type: ignore[no-untyped-def]
+    engine = ScriptedEngine(answer)
+    return RemAgent(engine_instance=engine, **kw), engine
+
+
+def test_pipeline_passes_resolved_dates_to_prompt_and_grammar() -> None:
+    def answer(user: str, grammar: str | None) -> str:
+        assert "Dates: \"from last week\" = from '2026-11-16' until '2026-11-23'" in user
+        return "SEARCH \"kafka\" IN resources WHERE created_at >= '2026-11-16' AND created_at < '2026-11-23'"
+
+    agent, engine = agent_with(answer)
+    result = agent.translate("notes about kafka from last week", now=NOW)
+    assert result.valid and result.query.startswith('SEARCH "kafka"')  # type: ignore[union-attr]
+    assert [d.model_dump() for d in result.dates] == [
+        {"text": "from last week", "start": "2026-11-16", "end": "2026-11-23"}
+    ]
+    assert result.engine == "scripted" and result.source == "model"
+    grammar = engine.calls[0][1]
+    assert grammar is not None
+    dates_in_grammar = set(re.findall(r"'(\d{4}-\d{2}-\d{2}[^']*)'", grammar))
+    assert dates_in_grammar == {"2026-11-16", "2026-11-23"}
+    messages = engine.calls[0][0]
+    assert messages[0].role == "system" and messages[-1].role == "user"
+    assert all("<|im_start|>" not in m.content for m in messages)
+
+
+def test_no_dates_means_no_date_literals_in_grammar() -> None:
+    agent, engine = agent_with(lambda u, g: 'SEARCH "kafka" IN resources')
+    agent.translate("kafka notes", now=NOW)
+    grammar = engine.calls[0][1]
+    assert grammar is not None and not re.search(r"'\d{4}-\d{2}-\d{2}", grammar)
+
+
+def test_valid_rem_input_skips_the_model() -> None:
+    agent, engine = agent_with(lambda u, g: pytest.fail("the model was called"))
+    result = agent.translate("  search \"x\"  ", now=NOW)
+    assert result.query == 'SEARCH "x" IN resources'
+    assert result.source == "rem" and result.engine == "none" and engine.calls == []
+
+
+def test_invalid_rem_input_goes_to_the_model() -> None:
+    agent, engine = agent_with(lambda u, g: 'SEARCH "kafka notes" IN resources')
+    assert agent.translate("search kafka notes", now=NOW).query == 'SEARCH "kafka notes" IN resources'
+    assert len(engine.calls) == 1
+
+
+def test_repeats_come_from_the_cache() -> None:
+    agent, engine = agent_with(lambda u, g: 'LOOKUP "Sarah Chen"')
+    first = agent.translate("who is sarah chen", now=NOW)
+    second = agent.translate("who is sarah chen", now=NOW)
+    assert first.source == "model" and second.source == "cache"
+    assert second.query == first.query and len(engine.calls) == 1
+    agent.translate("who is sarah chen", now=NOW, profile="p8fs")  # another key
+    assert len(engine.calls) == 2
+
+
+def test_cache_key_follows_the_resolved_dates() -> None:
+    agent, engine = agent_with(
+        lambda u, g: "SELECT * FROM resources WHERE created_at >= '"
+        + re.findall(r"from '([^']+)'", u)[0] + "'"
+    )
+    a = agent.translate("notes since yesterday", now=NOW)
+    b = agent.translate("notes since yesterday", now=datetime(2026, 11, 27, 9))
+    assert a.query != b.query and len(engine.calls) == 2
+
+
+def test_cache_is_bounded() -> None:
+    agent, engine = agent_with(lambda u, g: 'LOOKUP "x"', cache_size=2)
+    for text in ("a x", "b x", "c x", "a x"):
+        agent.translate(text, now=NOW)
+    assert len(engine.calls) == 4  # "a x" was evicted by "c x"
+
+
+def test_invalid_model_output_is_reported_not_raised() -> None:
+    agent, _ = agent_with(lambda u, g: "SELECT name FROM resources")
+    result = agent.translate("names of resources", now=NOW, constrain=False)
+    assert not result.valid and result.query is None
+    assert "not valid REM" in (result.error or "") and "SELECT name FROM resources" in (result.error or "")
+    assert result.constrained is False
+
+
+def test_engine_crash_is_reported() -> None:
+    def boom(u: str, g: str | None) -> str:
+        raise RuntimeError("out of memory")
+
+    agent, _ = agent_with(boom)
+    result = agent.translate("anything", now=NOW)
+    assert not result.valid and "out of memory" in (result.error or "")
+
+
+def test_warnings_for_write_requests_unused_dates_and_unresolved_phrases() -> None:
+    agent, _ = agent_with(lambda u, g: 'SEARCH "notes" IN resources')
+    result = agent.translate("delete my notes from last week", now=NOW)
+    assert any("REM only reads" in w for w in result.warnings)
+    assert any("'from last week' is not expressed" in w for w in result.warnings)
+    vague = agent.translate("notes from a while ago", now=NOW)
+    assert any("could not resolve 'a while ago'" in w for w in vague.warnings)
+
+
+def test_p8fs_profile_explains_the_dropped_time_filter() -> None:
+    agent, engine = agent_with(lambda u, g: 'SEARCH "kafka" IN resources', profile="p8fs")
+    result = agent.translate("kafka notes from last week", now=NOW)
+    assert result.profile is Profile.P8FS and result.valid
+    assert any("p8fs profile has no time filter on SEARCH" in w for w in result.warnings)
+    assert "FUZZY" not in (engine.calls[0][1] or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "empty"), ("  \n\t ", "empty"), ("\x00\x07", "empty"), ("x" * (MAX_REQUEST_CHARS + 1), "limit")],
+)
+def test_bad_requests_raise_usage_errors(text: str, message: str) -> None:
+    agent, engine = agent_with(lambda u, g: 'LOOKUP "x"')
+    with pytest.raises(UsageError, match=message):
+        agent.translate(text, now=NOW)
+    assert engine.calls == []
+
+
+def test_bad_zone_and_profile_are_usage_errors() -> None:
+    agent, _ = agent_with(lambda u, g: 'LOOKUP "x"')
+    with pytest.raises(UsageError, match="Mars/Olympus"):
+        agent.translate("notes from yesterday", now=NOW, tz="Mars/Olympus")
+    with pytest.raises(UsageError, match="unknown profile"):
+        agent.translate("x", now=NOW, profile="mysql")
+
+
+def test_clean_request_strips_controls_and_invisible_characters() -> None:
+    assert clean_request("  kafka\x00 notes\u200b\n from\tlast week ") == "kafka notes from last week"
+    assert clean_request("café notes 日本") == "café notes 日本"
+
+
+def test_time_zone_reaches_the_literals() -> None:
+    agent, engine = agent_with(
+        lambda u, g: "SELECT * FROM resources WHERE created_at >= '"
+        + re.findall(r"from '([^']+)'", u)[0] + "'",
+        tz="America/New_York",
+    )
+    result = agent.translate("notes since yesterday", now=NOW)
+    assert result.dates[0].start == "2026-11-25T00:00:00-05:00"
+    assert "'2026-11-25T00:00:00-05:00'" in (result.query or "")
+
+
+def test_threads_and_asyncio_share_one_engine() -> None:
+    agent, engine = agent_with(lambda u, g: f'LOOKUP "{u.splitlines()[0][9:]}"')
+    texts = [f"person number {i}" for i in range(40)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda t: agent.translate(t, now=NOW), texts))
+    assert [r.query for r in results] == [f'LOOKUP "{t}"' for t in texts]
+    assert engine.loads == 1
+
+    async def many() -> list[str | None]:
+        out = await asyncio.gather(*(agent.atranslate(f"async {i}", now=NOW) for i in range(10)))
+        return [r.query for r in out]
+
+    assert asyncio.run(many()) == [f'LOOKUP "async {i}"' for i in range(10)]
+
+
+def test_translation_json_shape() -> None:
+    agent, _ = agent_with(lambda u, g: 'LOOKUP "x"')
+    data = agent.translate("who is x", now=NOW).model_dump(mode="json")
+    assert {"query", "valid", "profile", "dates", "warnings", "engine", "model", "timings", "error"} <= set(data)
+    assert {"total_ms", "prefill_tokens", "generated_tokens", "tokens_per_s"} <= set(data["timings"])
+    assert data["timings"]["prefill_tokens"] == 40  # 100 prompt tokens, 60 from the prefix cache
