@@ -46,6 +46,10 @@ _WRITE_INTENT = re.compile(
 Source = Literal["model", "rem", "cache"]
 
 
+class Cancelled(RemAgentError):
+    """The caller gave up on the request (its cancel event was set)."""
+
+
 class DateInfo(BaseModel):
     text: str
     start: str | None
@@ -216,9 +220,14 @@ class RemAgent:
         profile: Profile | str | None = None,
         constrain: bool = True,
         explain: bool = False,
+        cancel: threading.Event | None = None,
     ) -> Translation:
-        """Translate one request. Raises `UsageError` for bad input (empty, too long,
-        unknown zone or profile); a model that fails yields `valid=False` with `error`."""
+        """Translate one request.
+
+        Raises `UsageError` for bad input (empty, too long, unknown zone or profile)
+        and `Cancelled` when `cancel` is set before the model finishes (a search bar
+        whose user kept typing); a model that fails yields `valid=False` with `error`.
+        """
         opts = self.options(now=now, tz=tz, profile=profile, constrain=constrain)
         started = time.perf_counter()
         request = clean_request(text)
@@ -248,7 +257,7 @@ class RemAgent:
             return cached.model_copy(
                 update={"source": "cache", "timings": Timings(total_ms=_ms_since(started))}
             )
-        result = self._run_model(request, resolution, opts, started, explain=explain)
+        result = self._run_model(request, resolution, opts, started, explain=explain, cancel=cancel)
         if result.valid:
             self._cache_put(key, result)
         return result
@@ -267,7 +276,10 @@ class RemAgent:
         started: float,
         *,
         explain: bool,
+        cancel: threading.Event | None = None,
     ) -> Translation:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("the request was cancelled before the model started")
         engine = self.load()
         prompt = self.prompts.build(
             request, resolution, catalog=self.catalog, profile=opts.profile, k=opts.examples
@@ -279,12 +291,14 @@ class RemAgent:
             )
             spec = DecodeSpec(catalog=self.catalog, profile=opts.profile, time_ranges=ranges)
             grammar = decode_grammar(spec)
+        extra = {"cancel": cancel} if cancel is not None else {}
         try:
             generation = engine.generate(
                 prompt.messages,
                 grammar=grammar,
                 max_tokens=self.max_tokens,
                 prefix_messages=prompt.static_messages,
+                **extra,
             )
         except RemAgentError:
             raise

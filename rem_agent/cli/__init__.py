@@ -7,13 +7,14 @@ and sets `handler` to a function `(args) -> int` (the exit code).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from rem_agent import __version__
 from rem_agent.errors import RemAgentError
 
-_COMMANDS = ("translate", "check", "dates", "models")
+_COMMANDS = ("translate", "repl", "serve", "eval", "affinity", "check", "dates", "models")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # transformers (imported by outlines) warns about PyTorch at import; we never use PyTorch.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
