@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from rem_agent.rem import ast
 from rem_agent.rem.catalog import Catalog, FieldSpec, FieldType, TableSpec
+from rem_agent.rem.grammar import DecodeLimits
 from rem_agent.rem.operators import TYPE_RULES
 from rem_agent.rem.profile import PROFILE_RULES, Profile
 
@@ -83,7 +84,30 @@ def predicates(draw: st.DrawFn, table: TableSpec, profile: Profile) -> ast.Predi
     return ast.Contains(field=f, tags=tuple(draw(st.lists(solid_text, min_size=1, max_size=3))))
 
 
+def within_decode_limits(cond: ast.Condition, depth: int = 0, nots: int = 0) -> bool:
+    """Whether the printed condition stays inside `DecodeLimits` (parentheses, NOT runs)."""
+    limits = DecodeLimits()
+    if depth > limits.nesting or nots > limits.nots:
+        return False
+    if isinstance(cond, ast.Not):
+        inner = cond.operand
+        wraps = isinstance(inner, ast.And | ast.Or)
+        return within_decode_limits(inner, depth + wraps, 0 if wraps else nots + 1)
+    if isinstance(cond, ast.And | ast.Or):
+        if len(cond.operands) > limits.chain_terms:
+            return False
+        return all(
+            within_decode_limits(c, depth + (isinstance(cond, ast.And) and isinstance(c, ast.Or)))
+            for c in cond.operands
+        )
+    return True
+
+
 def conditions(table: TableSpec, profile: Profile) -> st.SearchStrategy[ast.Condition]:
+    return _conditions(table, profile).filter(within_decode_limits)
+
+
+def _conditions(table: TableSpec, profile: Profile) -> st.SearchStrategy[ast.Condition]:
     return st.recursive(
         predicates(table, profile),
         lambda inner: st.one_of(

@@ -114,10 +114,34 @@ def test_every_field_type_is_decodable(tree, ll_tokenizer, qwen_tokenizer) -> No
         ("dated", "SEARCH \"x\" IN resources WHERE created_at >= '2026-11-17'"),  # invented date
         ("dated", "SEARCH \"x\" IN resources WHERE created_at > '2026-11-16'"),  # wrong operator
         ("dated", "SEARCH \"x\" IN resources WHERE created_at >= '2026-11-23'"),  # end as start
+        # DecodeLimits: a looping model must come out of every string, list and chain.
+        ("rem", "LOOKUP " + ", ".join(f'"k{i}"' for i in range(9))),
+        ("rem", 'SEARCH "' + "x" * 101 + '" IN resources'),
+        ("rem", "TRAVERSE " + "e" * 41 + ' WITH LOOKUP "x" DEPTH 1'),
+        ("rem", 'TRAVERSE a,b,c,d,e WITH LOOKUP "x" DEPTH 1'),
+        ("p8fs", 'TRAVERSE without WITH LOOKUP "x" DEPTH 1'),
+        ("rem", "SELECT * FROM resources WHERE " + " AND ".join(["ordinal = 1"] * 7)),
+        ("rem", "SELECT * FROM resources WHERE NOT NOT NOT ordinal = 1"),
+        ("rem", "SELECT * FROM resources WHERE ((((ordinal = 1))))"),
     ],
 )
 def test_grammar_forbids(spec: str, text: str, ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
     assert not accepts(ll_tokenizer, qwen_tokenizer, SPECS[spec], text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LOOKUP " + ", ".join(f'"k{i}"' for i in range(8)),
+        'SEARCH "' + "x" * 100 + '" IN resources',
+        "TRAVERSE " + "e" * 40 + ',a,b,c WITH LOOKUP "x" DEPTH 1',
+        "SELECT * FROM resources WHERE " + " AND ".join(["ordinal = 1"] * 6),
+        "SELECT * FROM resources WHERE NOT NOT ordinal = 1",
+        "SELECT * FROM resources WHERE NOT (ordinal = 1 AND NOT (name = 'a' OR NOT (name = 'b' AND ordinal = 2)))",
+    ],
+)
+def test_limits_still_allow_their_maximum(text: str, ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
+    assert accepts(ll_tokenizer, qwen_tokenizer, SPECS["rem"], text)
 
 
 def test_dated_grammar_allows_only_resolved_boundaries(ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]

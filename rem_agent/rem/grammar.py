@@ -43,12 +43,34 @@ class TimeRange(BaseModel):
     end: str | None = None
 
 
+class DecodeLimits(BaseModel):
+    """Caps on what a model may emit, so every decode ends within a bounded length.
+
+    Without them a model that loops (a small or random one) never leaves a string,
+    an edge name or an AND chain. The parser has no such caps: they only bound the
+    decoder, and canonical text within them is always decodable (tested).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    text_chars: int = 100  # characters (an escape counts as one) in a quoted string
+    tag_chars: int = 40
+    edge_chars: int = 40
+    list_items: int = 8  # LOOKUP keys, IN values, tags
+    edges: int = 4
+    order_items: int = 3
+    chain_terms: int = 6  # terms of one AND or OR chain
+    nesting: int = 3  # parentheses inside WHERE
+    nots: int = 2  # NOT NOT x
+
+
 class DecodeSpec(BaseModel):
     """Everything a decoding grammar depends on; equal specs give equal text."""
 
     model_config = ConfigDict(frozen=True)
 
     catalog: Catalog
+    limits: DecodeLimits = DecodeLimits()
     profile: Profile = Profile.REM
     # None: any well-formed timestamp with any operator. A tuple: only `f >= start`
     # and `f < end` of these ranges (an empty tuple forbids timestamp literals).
@@ -180,10 +202,18 @@ def _string_regexes(forbidden_extra: str = "") -> tuple[str, str]:
     return rf'(?:[^"\\{bad}]|\\["\\])', rf'(?:[^"\\ {bad}]|\\["\\])'
 
 
-def _dq_regex(forbidden_extra: str = "") -> str:
+def _dq_regex(max_chars: int, forbidden_extra: str = "") -> str:
     any_char, solid = _string_regexes(forbidden_extra)
     # Trimmed and non-empty, as the AST requires.
-    return f'/"{solid}(?:{any_char}*{solid})?"/'
+    return f'/"{solid}(?:{any_char}{{0,{max_chars - 2}}}{solid})?"/'
+
+
+def _repeat(item: str, sep: str, most: int) -> str:
+    """`item (sep item)*` with at most `most` items, as nested optionals."""
+    tail = ""
+    for _ in range(most - 1):
+        tail = f"({sep} {item}{(' ' + tail) if tail else ''})?"
+    return f"{item} {tail}".strip()
 
 
 class _DecodeBuilder:
@@ -199,9 +229,10 @@ class _DecodeBuilder:
         if rules.fuzzy:
             statements.insert(2, "fuzzy")
         d["statement"] = _alts(statements)
-        d["keys"] = 'KEY ("," _S KEY)*'
-        d["KEY"] = _dq_regex(rules.lookup_key_forbidden)
-        d["DQSTRING"] = _dq_regex()
+        limits = spec.limits
+        d["keys"] = _repeat("KEY", '"," _S', limits.list_items)
+        d["KEY"] = _dq_regex(limits.text_chars, rules.lookup_key_forbidden)
+        d["DQSTRING"] = _dq_regex(limits.text_chars)
         d["TABLE"] = _alts(_lit(t) for t in catalog.table_names)
 
         if rules.search_where or rules.search_limit:
@@ -223,15 +254,13 @@ class _DecodeBuilder:
         d["depth"] = '"DEPTH" _S DEPTH_N'
         d["DEPTH_N"] = _count_regex(0, MAX_DEPTH)
         banned = rules.edge_forbidden_substring
-        d["EDGE"] = (
-            "/"
-            + (
-                edge_regex_without_substring(banned)
-                if banned
-                else edge_regex_excluding_word("with")
-            )
-            + "/"
+        shape = (
+            edge_regex_without_substring(banned) if banned else edge_regex_excluding_word("with")
         )
+        # `&` (llguidance's regex intersection) caps the length; the decode grammar only
+        # ever goes to llguidance.
+        d["EDGE"] = f"/{shape}/ & /[a-z0-9_-]{{1,{limits.edge_chars}}}/"
+        d["edges"] = _repeat("EDGE", '","', limits.edges)
         for generic in (
             "where",
             "or_cond",
@@ -267,7 +296,10 @@ class _DecodeBuilder:
         fields = [f.name for f in table.fields if TYPE_RULES[f.type].orderable]
         if not fields:
             return False
-        self.defs[name] = f'"ORDER" _S "BY" _S item__{table.name} ("," _S item__{table.name})*'
+        item = f"item__{table.name}"
+        self.defs[name] = '"ORDER" _S "BY" _S ' + _repeat(
+            item, '"," _S', self.spec.limits.order_items
+        )
         self.defs[f"item__{table.name}"] = f"({_alts(map(_lit, fields))}) (_S DIRECTION)?"
         return True
 
@@ -278,10 +310,20 @@ class _DecodeBuilder:
         preds = [p for f in table.fields for p in self._field_predicates(f)]
         if not preds:
             return False
-        self.defs[f"where__{t}"] = f'"WHERE" _S or__{t}'
-        self.defs[f"or__{t}"] = f'and__{t} (_S "OR" _S and__{t})*'
-        self.defs[f"and__{t}"] = f'not__{t} (_S "AND" _S not__{t})*'
-        self.defs[f"not__{t}"] = f'"NOT" _S not__{t} | "(" or__{t} ")" | pred__{t}'
+        limits = self.spec.limits
+        self.defs[f"where__{t}"] = f'"WHERE" _S or1__{t}'
+        nots = _repeat('"NOT"', "_S", limits.nots)
+        for level in range(1, limits.nesting + 2):
+            self.defs[f"or{level}__{t}"] = _repeat(
+                f"and{level}__{t}", '_S "OR" _S', limits.chain_terms
+            )
+            self.defs[f"and{level}__{t}"] = _repeat(
+                f"not{level}__{t}", '_S "AND" _S', limits.chain_terms
+            )
+            atom = f"pred__{t}"
+            if level <= limits.nesting:
+                atom = f'({atom} | "(" or{level + 1}__{t} ")")'
+            self.defs[f"not{level}__{t}"] = f"({nots} _S)? {atom}"
         self.defs[f"pred__{t}"] = _alts(preds)
         return True
 
@@ -310,11 +352,13 @@ class _DecodeBuilder:
             if rule.between:
                 out.append(f'{name} _S "BETWEEN" _S {literal} _S "AND" _S {literal}')
             if rule.in_list:
-                out.append(f'{name} _S "IN" _S "(" {literal} ("," _S {literal})* ")"')
+                items = _repeat(literal, '"," _S', self.spec.limits.list_items)
+                out.append(f'{name} _S "IN" _S "(" {items} ")"')
         if rule.ilike and self.rules.ilike:
             out.append(f'{name} _S "ILIKE" _S SQSTRING')
         if rule.contains:
-            out.append(f'{name} _S "@>" _S "\'[" JTAG ("," _S JTAG)* "]\'::jsonb"')
+            tags = _repeat("JTAG", '"," _S', self.spec.limits.list_items)
+            out.append(f'{name} _S "@>" _S "\'[" {tags} "]\'::jsonb"')
         return out
 
     def _timestamp_predicates(self, name: str) -> list[str]:
@@ -338,10 +382,10 @@ class _DecodeBuilder:
         return out
 
     def _literal_terminals(self) -> dict[str, str]:
-        bad = FORBIDDEN_CHARS
+        bad, limits = FORBIDDEN_CHARS, self.spec.limits
         return {
-            "SQSTRING": rf"/'(?:[^'{bad}]|'')*'/",
-            "JTAG": rf'/"(?:[^"\\\'{bad}]|\'\'|\\["\\])+"/',
+            "SQSTRING": rf"/'(?:[^'{bad}]|''){{0,{limits.text_chars}}}'/",
+            "JTAG": rf'/"(?:[^"\\\'{bad}]|\'\'|\\["\\]){{1,{limits.tag_chars}}}"/',
             "INT": "/-?[0-9]{1,15}/",
             "NUM": r"/-?[0-9]{1,15}(\.[0-9]{1,15})?/",
             "TIMESTAMP": f"/'{TIMESTAMP_PATTERN}'/",
