@@ -42,7 +42,12 @@ class ScriptedEngine:
             self.calls.append((messages, grammar))
         text = self.answer(messages[-1].content, grammar)
         stats = GenerationStats(
-            prompt_tokens=100, cached_prompt_tokens=60, generated_tokens=len(text.split()),
-            prefill_ms=1.0, decode_ms=1.0, total_ms=2.0, tokens_per_s=50.0,
+            prompt_tokens=100,
+            cached_prompt_tokens=60,
+            generated_tokens=len(text.split()),
+            prefill_ms=1.0,
+            decode_ms=1.0,
+            total_ms=2.0,
+            tokens_per_s=50.0,
         )
         return Generation(text=text, stats=stats, stop_reason="stop")

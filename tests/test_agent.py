@@ -52,14 +52,16 @@ def test_no_dates_means_no_date_literals_in_grammar() -> None:
 
 def test_valid_rem_input_skips_the_model() -> None:
     agent, engine = agent_with(lambda u, g: pytest.fail("the model was called"))
-    result = agent.translate("  search \"x\"  ", now=NOW)
+    result = agent.translate('  search "x"  ', now=NOW)
     assert result.query == 'SEARCH "x" IN resources'
     assert result.source == "rem" and result.engine == "none" and engine.calls == []
 
 
 def test_invalid_rem_input_goes_to_the_model() -> None:
     agent, engine = agent_with(lambda u, g: 'SEARCH "kafka notes" IN resources')
-    assert agent.translate("search kafka notes", now=NOW).query == 'SEARCH "kafka notes" IN resources'
+    assert (
+        agent.translate("search kafka notes", now=NOW).query == 'SEARCH "kafka notes" IN resources'
+    )
     assert len(engine.calls) == 1
 
 
@@ -75,8 +77,11 @@ def test_repeats_come_from_the_cache() -> None:
 
 def test_cache_key_follows_the_resolved_dates() -> None:
     agent, engine = agent_with(
-        lambda u, g: "SELECT * FROM resources WHERE created_at >= '"
-        + re.findall(r"from '([^']+)'", u)[0] + "'"
+        lambda u, g: (
+            "SELECT * FROM resources WHERE created_at >= '"
+            + re.findall(r"from '([^']+)'", u)[0]
+            + "'"
+        )
     )
     a = agent.translate("notes since yesterday", now=NOW)
     b = agent.translate("notes since yesterday", now=datetime(2026, 11, 27, 9))
@@ -94,7 +99,9 @@ def test_invalid_model_output_is_reported_not_raised() -> None:
     agent, _ = agent_with(lambda u, g: "SELECT name FROM resources")
     result = agent.translate("names of resources", now=NOW, constrain=False)
     assert not result.valid and result.query is None
-    assert "not valid REM" in (result.error or "") and "SELECT name FROM resources" in (result.error or "")
+    assert "not valid REM" in (result.error or "") and "SELECT name FROM resources" in (
+        result.error or ""
+    )
     assert result.constrained is False
 
 
@@ -126,7 +133,12 @@ def test_p8fs_profile_explains_the_dropped_time_filter() -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "empty"), ("  \n\t ", "empty"), ("\x00\x07", "empty"), ("x" * (MAX_REQUEST_CHARS + 1), "limit")],
+    [
+        ("", "empty"),
+        ("  \n\t ", "empty"),
+        ("\x00\x07", "empty"),
+        ("x" * (MAX_REQUEST_CHARS + 1), "limit"),
+    ],
 )
 def test_bad_requests_raise_usage_errors(text: str, message: str) -> None:
     agent, engine = agent_with(lambda u, g: 'LOOKUP "x"')
@@ -144,14 +156,19 @@ def test_bad_zone_and_profile_are_usage_errors() -> None:
 
 
 def test_clean_request_strips_controls_and_invisible_characters() -> None:
-    assert clean_request("  kafka\x00 notes\u200b\n from\tlast week ") == "kafka notes from last week"
+    assert (
+        clean_request("  kafka\x00 notes\u200b\n from\tlast week ") == "kafka notes from last week"
+    )
     assert clean_request("café notes 日本") == "café notes 日本"
 
 
 def test_time_zone_reaches_the_literals() -> None:
-    agent, engine = agent_with(
-        lambda u, g: "SELECT * FROM resources WHERE created_at >= '"
-        + re.findall(r"from '([^']+)'", u)[0] + "'",
+    agent, _engine = agent_with(
+        lambda u, g: (
+            "SELECT * FROM resources WHERE created_at >= '"
+            + re.findall(r"from '([^']+)'", u)[0]
+            + "'"
+        ),
         tz="America/New_York",
     )
     result = agent.translate("notes since yesterday", now=NOW)
@@ -177,6 +194,18 @@ def test_threads_and_asyncio_share_one_engine() -> None:
 def test_translation_json_shape() -> None:
     agent, _ = agent_with(lambda u, g: 'LOOKUP "x"')
     data = agent.translate("who is x", now=NOW).model_dump(mode="json")
-    assert {"query", "valid", "profile", "dates", "warnings", "engine", "model", "timings", "error"} <= set(data)
-    assert {"total_ms", "prefill_tokens", "generated_tokens", "tokens_per_s"} <= set(data["timings"])
+    assert {
+        "query",
+        "valid",
+        "profile",
+        "dates",
+        "warnings",
+        "engine",
+        "model",
+        "timings",
+        "error",
+    } <= set(data)
+    assert {"total_ms", "prefill_tokens", "generated_tokens", "tokens_per_s"} <= set(
+        data["timings"]
+    )
     assert data["timings"]["prefill_tokens"] == 40  # 100 prompt tokens, 60 from the prefix cache

@@ -50,8 +50,13 @@ def test_selection_prefers_similar_examples(request_text: str, expected_in_top: 
 
 def test_built_prompt_shape() -> None:
     resolution = resolve_dates("kafka notes from last week", now=LIBRARY.examples_now)
-    built = LIBRARY.build("kafka notes from last week", resolution, catalog=default_catalog(),
-                          profile=Profile.REM, k=2)
+    built = LIBRARY.build(
+        "kafka notes from last week",
+        resolution,
+        catalog=default_catalog(),
+        profile=Profile.REM,
+        k=2,
+    )
     roles = [m.role for m in built.messages]
     assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
     assert built.static_messages == 1
@@ -65,8 +70,11 @@ def test_built_prompt_shape() -> None:
 
 
 def test_custom_catalog_hides_examples_it_cannot_run() -> None:
-    table = TableSpec(name="tickets", default_time_field="opened_at", fields=(
-        FieldSpec(name="opened_at", type=FieldType.TIMESTAMP),))
+    table = TableSpec(
+        name="tickets",
+        default_time_field="opened_at",
+        fields=(FieldSpec(name="opened_at", type=FieldType.TIMESTAMP),),
+    )
     catalog = Catalog(name="t", tables=(table,), default_table="tickets")
     usable = LIBRARY.usable(catalog, Profile.REM)
     assert usable and all(check_rem(e.rem, catalog=catalog).valid for e in usable)

@@ -39,7 +39,9 @@ def agent() -> RemAgent:
 
 
 @pytest.mark.parametrize(("request_text", "kind"), CASES)
-def test_real_model_gives_valid_rem_with_resolved_dates(agent: RemAgent, request_text: str, kind: str) -> None:
+def test_real_model_gives_valid_rem_with_resolved_dates(
+    agent: RemAgent, request_text: str, kind: str
+) -> None:
     result = agent.translate(request_text, now=NOW)
     assert result.valid, result.error
     assert result.statement == kind, result.query
@@ -73,9 +75,19 @@ def test_second_request_reuses_the_prompt_prefix(agent: RemAgent) -> None:
 
 def test_cli_translate_json_on_the_real_model() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "rem_agent", "translate", "notes about kafka from last week",
-         "--now", "2026-11-26T10:30:00", "--json"],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "rem_agent",
+            "translate",
+            "notes about kafka from last week",
+            "--now",
+            "2026-11-26T10:30:00",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
@@ -89,7 +101,9 @@ def test_cli_translate_json_on_the_real_model() -> None:
 def test_cli_translate_stdin_batch_on_the_real_model() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "rem_agent", "translate", "-", "--now", "2026-11-26T10:30:00"],
-        input="who is Sarah Chen\n\nSELECT * FROM files\n", capture_output=True, text=True,
+        input="who is Sarah Chen\n\nSELECT * FROM files\n",
+        capture_output=True,
+        text=True,
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr

@@ -1,0 +1,1 @@
+"""The interactive shell (`rem-agent repl`): lexer, completion, config, commands, shell."""
