@@ -1,0 +1,124 @@
+"""What every decoding engine promises: the data it exchanges and the `Engine` protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["system", "user", "assistant"]
+StopReason = Literal["stop", "length"]
+"""`stop`: the model ended its turn (end-of-turn token); `length`: `max_tokens` ran out."""
+
+ProgressFn = Callable[[str], None]
+EngineName = Literal["mlx", "llamacpp"]
+
+
+class EngineChoice(BaseModel):
+    """The engine picked for a model, and why (faces show it to people)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    engine: EngineName
+    reason: str
+
+
+class ChatMessage(BaseModel):
+    """One chat turn, rendered through the model's own chat template."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Role
+    content: str
+
+
+class GenerationStats(BaseModel):
+    """Timings and token counts of one `generate` call.
+
+    `cached_prompt_tokens` of the `prompt_tokens` were served from the KV cache, so only
+    `prompt_tokens - cached_prompt_tokens` were prefilled. `tokens_per_s` is the decode
+    rate (generated tokens over decode time).
+    """
+
+    prompt_tokens: int = Field(ge=0)
+    cached_prompt_tokens: int = Field(ge=0)
+    generated_tokens: int = Field(ge=0)
+    prefill_ms: float = Field(ge=0)
+    decode_ms: float = Field(ge=0)
+    total_ms: float = Field(ge=0)
+    tokens_per_s: float = Field(ge=0)
+
+
+class Generation(BaseModel):
+    """The text an engine produced (end-of-turn token excluded), with its stats."""
+
+    text: str
+    stats: GenerationStats
+    stop_reason: StopReason
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A local model that decodes greedily, optionally under a grammar or JSON schema.
+
+    Implementations load their model once (`load` is idempotent), own a bounded cache of
+    compiled grammars, keep the KV cache of the static prompt prefix between calls, and
+    serialise `generate` with a lock so one model can be shared by threads.
+    """
+
+    name: str
+    model_name: str
+
+    def load(self, progress: ProgressFn | None = None) -> None:
+        """Load the model and tokenizer; a no-op when already loaded."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens `text` encodes to (special-token text counts as special tokens)."""
+        ...
+
+    def render_chat(self, messages: list[ChatMessage]) -> str:
+        """The prompt text: the model's chat template applied, generation prompt added."""
+        ...
+
+    def generate(
+        self,
+        messages: list[ChatMessage],
+        *,
+        grammar: str | None = None,
+        json_schema: dict | None = None,
+        max_tokens: int = 160,
+        prefix_messages: int = 1,
+    ) -> Generation:
+        """Decode one assistant turn for `messages`.
+
+        `grammar` is Lark text in llguidance's dialect, `json_schema` a JSON schema; give at
+        most one (neither means unconstrained). Decoding is greedy, so results are
+        reproducible. The first `prefix_messages` messages are static across requests and
+        their KV cache is kept for the next call.
+        """
+        ...
+
+
+def check_generate_args(
+    messages: list[ChatMessage], grammar: str | None, json_schema: dict | None, max_tokens: int
+) -> None:
+    """Reject calls no engine can serve, with a message for people."""
+    from rem_agent.errors import UsageError
+
+    if not messages:
+        raise UsageError("generate needs at least one chat message")
+    if grammar is not None and json_schema is not None:
+        raise UsageError("give a grammar or a JSON schema, not both")
+    if max_tokens < 1:
+        raise UsageError(f"max_tokens must be at least 1, not {max_tokens}")
+
+
+def common_prefix_len(a: list[int], b: list[int]) -> int:
+    """Length of the longest common prefix of two token lists."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i

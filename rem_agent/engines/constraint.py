@@ -1,0 +1,151 @@
+"""Grammar constraints shared by the engines: a compiled-grammar cache and the logits processor.
+
+Both engines constrain decoding with outlines' llguidance logits processor. Two things are
+added by subclassing rather than patching outlines:
+
+* the processor takes an already compiled `LLMatcher` (a cheap `deep_copy` of a cached
+  one) instead of compiling the grammar again on every request;
+* numpy logits (llama.cpp) are masked by `bitmask.apply_token_bitmask_inplace`, a faster
+  equivalent of llguidance's numpy kernel;
+* MLX logits are masked with `mlx_mask.apply_token_bitmask`, which falls back to a CPU
+  path where llguidance's Metal-only kernel cannot run.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from typing import Any, Literal
+
+import llguidance
+import llguidance.numpy
+from outlines.backends.llguidance import LLGuidanceLogitsProcessor
+from pydantic import BaseModel
+
+from rem_agent.engines.bitmask import apply_token_bitmask_inplace
+from rem_agent.errors import RemAgentError
+
+TensorLibrary = Literal["numpy", "mlx"]
+
+
+class GrammarCacheInfo(BaseModel):
+    """How the compiled-grammar cache has been used."""
+
+    hits: int
+    misses: int
+    size: int
+    maxsize: int
+
+
+class GrammarCache:
+    """Compiled llguidance matchers keyed by grammar text, least recently used evicted first.
+
+    An engine owns one: compiling a grammar against a 150k-token vocabulary costs
+    milliseconds to seconds, while copying a compiled matcher is cheap.
+    """
+
+    def __init__(self, tokenizer: llguidance.LLTokenizer, maxsize: int = 16) -> None:
+        if maxsize < 1:
+            raise ValueError("the grammar cache needs room for at least one grammar")
+        self._tokenizer = tokenizer
+        self._maxsize = maxsize
+        self._compiled: OrderedDict[tuple[str, str], llguidance.LLMatcher] = OrderedDict()
+        self._lock = threading.Lock()
+        self._hits = 0
+        self._misses = 0
+
+    def info(self) -> GrammarCacheInfo:
+        with self._lock:
+            size = len(self._compiled)
+            return GrammarCacheInfo(
+                hits=self._hits, misses=self._misses, size=size, maxsize=self._maxsize
+            )
+
+    def matcher(
+        self, *, grammar: str | None = None, json_schema: dict[str, Any] | None = None
+    ) -> llguidance.LLMatcher:
+        """A fresh matcher, at its start state, for a Lark grammar or a JSON schema."""
+        if (grammar is None) == (json_schema is None):
+            raise ValueError("give exactly one of grammar and json_schema")
+        if grammar is not None:
+            key = ("lark", grammar)
+        else:
+            key = ("json_schema", json.dumps(json_schema, sort_keys=True))
+        with self._lock:
+            compiled = self._compiled.get(key)
+            if compiled is not None:
+                self._compiled.move_to_end(key)
+                self._hits += 1
+                return compiled.deep_copy()
+            self._misses += 1
+        compiled = self._compile(*key)
+        with self._lock:
+            self._compiled[key] = compiled
+            self._compiled.move_to_end(key)
+            while len(self._compiled) > self._maxsize:
+                self._compiled.popitem(last=False)
+        return compiled.deep_copy()
+
+    def _compile(self, kind: str, text: str) -> llguidance.LLMatcher:
+        what = "grammar" if kind == "lark" else "JSON schema"
+        try:
+            if kind == "lark":
+                spec = llguidance.LLMatcher.grammar_from_lark(text)
+            else:
+                # Compact JSON by default: free whitespace costs tokens and lets a weak
+                # model ramble; a schema's own "x-guidance" options still win.
+                spec = llguidance.LLMatcher.grammar_from_json_schema(
+                    text, defaults={"whitespace_flexible": False}
+                )
+        except ValueError as exc:
+            raise RemAgentError(f"the {what} is not valid: {exc}") from exc
+        matcher = llguidance.LLMatcher(self._tokenizer, spec, log_level=0)
+        if matcher.is_error():
+            raise RemAgentError(f"the {what} does not compile: {matcher.get_error()}")
+        return matcher
+
+
+class GrammarLogitsProcessor(LLGuidanceLogitsProcessor):
+    """outlines' llguidance processor, fed a compiled matcher, with a portable MLX mask.
+
+    One processor serves one single-sequence generation.
+    """
+
+    def __init__(
+        self,
+        matcher: llguidance.LLMatcher,
+        llg_tokenizer: llguidance.LLTokenizer,
+        tensor_library_name: TensorLibrary,
+    ) -> None:
+        super().__init__("", llg_tokenizer, tensor_library_name)
+        self._matcher = matcher
+
+    @property
+    def matcher(self) -> llguidance.LLMatcher:
+        return self._matcher
+
+    def _setup(self, batch_size: int) -> None:
+        # Replaces the parent's setup, which would compile the grammar again.
+        if batch_size != 1:
+            raise ValueError("a grammar processor serves exactly one sequence")
+        self.ll_matchers = [self._matcher]
+        self.bitmask = llguidance.numpy.allocate_token_bitmask(1, self.llg_tokenizer.vocab_size)
+        if self.tensor_library_name == "numpy":
+            self._bias_logits = self._bias_logits_numpy
+        elif self.tensor_library_name == "mlx":
+            self._bias_logits = self._bias_logits_mlx
+        else:
+            raise ValueError(f"unsupported tensor library: {self.tensor_library_name}")
+
+    def _bias_logits_numpy(self, input_ids: Any, logits: Any) -> Any:
+        # The parent's numpy path, with a faster mask application (see `bitmask`).
+        llguidance.numpy.fill_next_token_bitmask(self.ll_matchers[0], self.bitmask, 0)
+        apply_token_bitmask_inplace(logits, self.bitmask)
+        return logits
+
+    def _bias_logits_mlx(self, input_ids: Any, logits: Any) -> Any:
+        from rem_agent.engines.mlx_mask import apply_token_bitmask
+
+        llguidance.numpy.fill_next_token_bitmask(self.ll_matchers[0], self.bitmask, 0)
+        return apply_token_bitmask(logits, self.bitmask)

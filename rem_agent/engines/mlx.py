@@ -1,0 +1,302 @@
+"""The MLX engine: mlx-lm weights, outlines' llguidance constraint, greedy decoding.
+
+Runs on Apple Silicon (Metal) and on Linux CPU (`mlx[cpu]`); there the token mask goes
+through `mlx_mask`'s CPU path. Decoding is a small loop of our own instead of
+`mlx_lm.generate_step`, because that one computes the step after the end-of-turn token
+before it hands the token over: one wasted forward pass per request, half a second on CPU.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rem_agent.engines.base import (
+    ChatMessage,
+    EngineChoice,
+    Generation,
+    GenerationStats,
+    ProgressFn,
+    StopReason,
+    check_generate_args,
+    common_prefix_len,
+)
+from rem_agent.errors import RemAgentError
+
+if TYPE_CHECKING:  # outlines is imported on load, not with the package
+    from rem_agent.engines.constraint import GrammarCache
+
+# A few distinct static prefixes (system prompt + few-shot examples) per process is the
+# norm; each snapshot costs layers x 2 x prefix tokens x KV width.
+DEFAULT_PREFIX_SNAPSHOTS = 4
+DEFAULT_GRAMMAR_CACHE = 16
+PREFILL_STEP = 512
+# MLX's CPU back-end multiplies float16 matrices much slower than bfloat16 (measured on
+# the 0.5B here: decode 0.6 vs 1.3-2.2 tok/s, prefill 5-8 vs 14 tok/s, same greedy text),
+# so float16 weights are cast when Metal is absent. Same memory; Metal keeps float16.
+CPU_DTYPE = "bfloat16"
+
+KVSnapshot = list[tuple[Any, Any, int]]
+
+
+class MlxEngine:
+    """An `Engine` on an MLX model directory (config.json, safetensors, tokenizer files)."""
+
+    name = "mlx"
+
+    def __init__(
+        self,
+        model_path: Path | str,
+        *,
+        model_name: str | None = None,
+        grammar_cache_size: int = DEFAULT_GRAMMAR_CACHE,
+        prefix_snapshots: int = DEFAULT_PREFIX_SNAPSHOTS,
+        cpu_dtype: str | None = CPU_DTYPE,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.model_name = model_name or self.model_path.name
+        self._grammar_cache_size = grammar_cache_size
+        self._max_snapshots = max(0, prefix_snapshots)
+        self._cpu_dtype = cpu_dtype
+        self._lock = threading.RLock()
+        self._model: Any = None
+        self._tokenizer: Any = None  # mlx_lm TokenizerWrapper
+        self._llg_tokenizer: Any = None
+        self._grammars: GrammarCache | None = None
+        self._stop_ids: frozenset[int] = frozenset()
+        self._snapshots: OrderedDict[tuple[int, ...], KVSnapshot] = OrderedDict()
+        self.load_seconds: float | None = None
+        self.choice: EngineChoice | None = None  # set by select.create_engine
+
+    # -- loading -----------------------------------------------------------------------
+
+    def load(self, progress: ProgressFn | None = None) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            if not (self.model_path / "config.json").is_file():
+                raise RemAgentError(f"no MLX model at {self.model_path} (config.json missing)")
+            started = time.perf_counter()
+            if progress:
+                progress(f"loading {self.model_name} with MLX from {self.model_path}")
+            from mlx_lm import load as mlx_load
+            from outlines.backends.llguidance import LLGuidanceBackend
+            from outlines.models.mlxlm import MLXLM
+
+            from rem_agent.engines.constraint import GrammarCache
+
+            try:
+                model, tokenizer = mlx_load(str(self.model_path))
+            except (OSError, ValueError) as exc:
+                raise RemAgentError(f"cannot load MLX model {self.model_path}: {exc}") from exc
+            self._cast_for_cpu(model)
+            # outlines builds the llguidance tokenizer the same way it would for its own
+            # MLXLM generator, so grammars see exactly the vocabulary outlines expects.
+            llg_tokenizer = LLGuidanceBackend(MLXLM(model, tokenizer)).llg_tokenizer
+            hf = tokenizer._tokenizer
+            # The turn ends at the tokenizer's EOS tokens, or at any special token: a
+            # control token inside an assistant turn means the model is leaving the turn.
+            stop = set(tokenizer.eos_token_ids) | set(llg_tokenizer.eos_tokens)
+            stop |= set(hf.all_special_ids)
+            stop |= {i for i, t in hf.added_tokens_decoder.items() if t.special}
+            self._tokenizer, self._llg_tokenizer = tokenizer, llg_tokenizer
+            self._stop_ids = frozenset(stop)
+            self._grammars = GrammarCache(llg_tokenizer, self._grammar_cache_size)
+            self._model = model
+            self.load_seconds = time.perf_counter() - started
+            if progress:
+                progress(f"loaded {self.model_name} in {self.load_seconds:.1f}s")
+
+    def _cast_for_cpu(self, model: Any) -> None:
+        import mlx.core as mx
+
+        from rem_agent.engines.mlx_mask import metal_available
+
+        if self._cpu_dtype is None or metal_available():
+            return
+        target = getattr(mx, self._cpu_dtype)
+        model.set_dtype(target, predicate=lambda dtype: dtype == mx.float16)
+
+    def _require_loaded(self) -> None:
+        if self._model is None:
+            self.load()
+
+    @property
+    def grammar_cache(self) -> GrammarCache:
+        """The engine's compiled-grammar cache (loads the model if needed)."""
+        self._require_loaded()
+        assert self._grammars is not None
+        return self._grammars
+
+    # -- text <-> tokens ---------------------------------------------------------------
+
+    def _encode(self, text: str) -> list[int]:
+        tok = self._tokenizer
+        # As mlx_lm does: add BOS only if the rendered text does not already carry it.
+        add_special = tok.bos_token is None or not text.startswith(tok.bos_token)
+        return list(tok.encode(text, add_special_tokens=add_special))
+
+    def count_tokens(self, text: str) -> int:
+        self._require_loaded()
+        return len(self._tokenizer.encode(text, add_special_tokens=False))
+
+    def _render(self, messages: list[ChatMessage], *, generation_prompt: bool) -> str:
+        hf = self._tokenizer._tokenizer
+        if not getattr(hf, "chat_template", None):
+            raise RemAgentError(f"{self.model_name} has no chat template")
+        return hf.apply_chat_template(
+            [m.model_dump() for m in messages],
+            tokenize=False,
+            add_generation_prompt=generation_prompt,
+        )
+
+    def render_chat(self, messages: list[ChatMessage]) -> str:
+        self._require_loaded()
+        return self._render(messages, generation_prompt=True)
+
+    # -- KV cache of static prefixes -----------------------------------------------------
+
+    def clear_prompt_cache(self) -> None:
+        """Forget every cached prefix: the next request prefills its whole prompt."""
+        with self._lock:
+            self._snapshots.clear()
+
+    def _static_prefix_len(self, messages: list[ChatMessage], tokens: list[int], n: int) -> int:
+        """How many leading prompt tokens belong to the first `n` (static) messages."""
+        if n <= 0 or self._max_snapshots == 0:
+            return 0
+        n = min(n, len(messages))
+        prefix = self._encode(self._render(messages[:n], generation_prompt=False))
+        # At least one token must be left to prefill: it yields the first logits.
+        return min(common_prefix_len(prefix, tokens), len(tokens) - 1)
+
+    def _cache_from(self, tokens: list[int], static_len: int) -> tuple[list[Any], int, int]:
+        """A KV cache for `tokens`: (cache, tokens already in it, tokens reused from before).
+
+        It starts from the longest remembered snapshot that prefixes `tokens`; failing
+        that, the static prefix is prefilled and remembered for the next request.
+        """
+        from mlx_lm.models.cache import KVCache, make_prompt_cache
+
+        cache = make_prompt_cache(self._model)
+        if not all(type(c) is KVCache for c in cache):
+            return cache, 0, 0  # rotating/quantised caches: no snapshots, plain prefill
+        best: tuple[int, ...] | None = None
+        for key in self._snapshots:
+            longer = best is None or len(key) > len(best)
+            if longer and len(key) < len(tokens) and tuple(tokens[: len(key)]) == key:
+                best = key
+        if best is None and static_len > 0:
+            self._prefill(cache, tokens[:static_len])
+            best = tuple(tokens[:static_len])
+            self._remember(best, cache)
+            return cache, static_len, 0  # built now: this request paid for it
+        if best is None:
+            return cache, 0, 0
+        self._snapshots.move_to_end(best)
+        for c, (keys, values, offset) in zip(cache, self._snapshots[best], strict=True):
+            # The snapshot is exactly `offset` long, so the first write grows a new buffer
+            # and never touches the snapshot's arrays.
+            c.state = (keys, values, offset)
+        return cache, len(best), len(best)
+
+    def _remember(self, key: tuple[int, ...], cache: list[Any]) -> None:
+        import mlx.core as mx
+
+        snap = [(c.keys[..., : c.offset, :], c.values[..., : c.offset, :], c.offset) for c in cache]
+        mx.eval([a for keys, values, _ in snap for a in (keys, values)])
+        self._snapshots[key] = snap
+        while len(self._snapshots) > self._max_snapshots:
+            self._snapshots.popitem(last=False)
+
+    def _prefill(self, cache: list[Any], tokens: list[int]) -> None:
+        """Run `tokens` through the model into `cache`, without computing their logits."""
+        import mlx.core as mx
+
+        for start in range(0, len(tokens), PREFILL_STEP):
+            chunk = mx.array(tokens[start : start + PREFILL_STEP])[None]
+            self._model(chunk, cache=cache)  # logits stay lazy and are never evaluated
+            mx.eval([c.state for c in cache])
+
+    # -- generation --------------------------------------------------------------------
+
+    def generate(
+        self,
+        messages: list[ChatMessage],
+        *,
+        grammar: str | None = None,
+        json_schema: dict | None = None,
+        max_tokens: int = 160,
+        prefix_messages: int = 1,
+    ) -> Generation:
+        check_generate_args(messages, grammar, json_schema, max_tokens)
+        with self._lock:
+            self._require_loaded()
+            return self._generate(messages, grammar, json_schema, max_tokens, prefix_messages)
+
+    def _generate(
+        self,
+        messages: list[ChatMessage],
+        grammar: str | None,
+        json_schema: dict | None,
+        max_tokens: int,
+        prefix_messages: int,
+    ) -> Generation:
+        import mlx.core as mx
+
+        from rem_agent.engines.constraint import GrammarLogitsProcessor
+
+        started = time.perf_counter()
+        processor = None
+        if grammar is not None or json_schema is not None:
+            matcher = self.grammar_cache.matcher(grammar=grammar, json_schema=json_schema)
+            processor = GrammarLogitsProcessor(matcher, self._llg_tokenizer, "mlx")
+
+        tokens = self._encode(self._render(messages, generation_prompt=True))
+        static_len = self._static_prefix_len(messages, tokens, prefix_messages)
+        cache, in_cache, cached = self._cache_from(tokens, static_len)
+
+        self._prefill(cache, tokens[in_cache:-1])
+        logits = self._model(mx.array(tokens[-1:])[None], cache=cache)[:, -1, :]
+        mx.eval(logits)
+        prefilled = time.perf_counter()
+
+        generated: list[int] = []
+        last = tokens[-1]
+        steps = 0
+        stop_reason: StopReason = "length"
+        while True:
+            if processor is not None:
+                logits = processor(mx.array([last]), logits)
+            token = int(mx.argmax(logits, axis=-1).item())
+            if token in self._stop_ids:
+                stop_reason = "stop"
+                break
+            generated.append(token)
+            if len(generated) >= max_tokens:
+                break
+            last = token
+            logits = self._model(mx.array([[token]]), cache=cache)[:, -1, :]
+            steps += 1
+        finished = time.perf_counter()
+
+        if processor is not None and processor.matcher.is_error():
+            raise RemAgentError(f"constrained decoding failed: {processor.matcher.get_error()}")
+        text = self._tokenizer._tokenizer.decode(generated, skip_special_tokens=False)
+        decode_s = finished - prefilled
+        return Generation(
+            text=text,
+            stop_reason=stop_reason,
+            stats=GenerationStats(
+                prompt_tokens=len(tokens),
+                cached_prompt_tokens=cached,
+                generated_tokens=len(generated),
+                prefill_ms=(prefilled - started) * 1000,
+                decode_ms=decode_s * 1000,
+                total_ms=(finished - started) * 1000,
+                tokens_per_s=steps / decode_s if decode_s > 0 and steps else 0.0,
+            ),
+        )

@@ -1,0 +1,246 @@
+"""Both engines honour the `Engine` contract, checked on tiny random-weight models.
+
+The models have the real Qwen2.5 tokenizer and chat template (from the bundled GGUF) and
+random weights, so their text is nonsense but every token they pick goes through the
+real vocabulary, the grammar mask and the stop rules. They load and decode in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import llguidance
+import pytest
+from engine_grammars import RICH_GRAMMAR, SCHEMA, SEARCH_GRAMMAR
+from lark import Lark
+
+from rem_agent.engines import ChatMessage, Engine, LlamaCppEngine, MlxEngine, llama_cpp_available
+from rem_agent.errors import RemAgentError
+
+SYSTEM = ChatMessage(role="system", content="Turn search-bar text into one REM query. " * 4)
+QUERIES = ["notes about kafka", "who is sarah chen", "meetings from last week", "budget", "x"]
+CHAT_MARKERS = ("<|im_start|>", "<|im_end|>", "<|endoftext|>")
+
+
+def chat(user: str) -> list[ChatMessage]:
+    return [SYSTEM, ChatMessage(role="user", content=user)]
+
+
+@pytest.fixture(scope="session")
+def tiny_mlx_dir(tmp_path_factory: pytest.TempPathFactory, bundled_gguf: Path) -> Path:
+    from rem_agent.models import write_tiny_mlx_model
+
+    return write_tiny_mlx_model(tmp_path_factory.mktemp("tiny-mlx"), tokenizer_from=bundled_gguf)
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory: pytest.TempPathFactory, bundled_gguf: Path) -> Path:
+    from rem_agent.models import write_tiny_gguf
+
+    out = tmp_path_factory.mktemp("tiny-gguf") / "tiny.gguf"
+    return write_tiny_gguf(out, tokenizer_from=bundled_gguf)
+
+
+def make_engine(kind: str, tiny_mlx_dir: Path, tiny_gguf: Path, **kwargs: Any) -> Engine:
+    if kind == "mlx":
+        engine: Engine = MlxEngine(tiny_mlx_dir, model_name="tiny-mlx", **kwargs)
+    else:
+        if not llama_cpp_available():
+            pytest.skip("llama-cpp-python is not installed")
+        engine = LlamaCppEngine(tiny_gguf, model_name="tiny-gguf", **kwargs)
+    engine.load()
+    return engine
+
+
+@pytest.fixture(scope="session", params=["mlx", "llamacpp"])
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    # The model files are built lazily so a skipped llama.cpp run does not write a GGUF.
+    mlx_dir = request.getfixturevalue("tiny_mlx_dir") if request.param == "mlx" else Path()
+    gguf = request.getfixturevalue("tiny_gguf") if request.param == "llamacpp" else Path()
+    return make_engine(request.param, mlx_dir, gguf)
+
+
+def lark_parser(grammar: str) -> Lark:
+    return Lark(grammar, start="start", parser="earley", lexer="dynamic")
+
+
+def is_grammar_prefix(engine: Engine, grammar: str, text: str) -> bool:
+    """True when `text` can be continued into a sentence of `grammar`."""
+    matcher = engine.grammar_cache.matcher(grammar=grammar)  # type: ignore[attr-defined]
+    tokens = llguidance_tokenize(engine, text)
+    return matcher.validate_tokens(tokens) == len(tokens)
+
+
+def llguidance_tokenize(engine: Engine, text: str) -> list[int]:
+    tokenizer: llguidance.LLTokenizer = engine._llg_tokenizer  # type: ignore[attr-defined]
+    return tokenizer.tokenize_str(text)
+
+
+def test_engine_reports_its_name_and_model(engine: Engine) -> None:
+    assert isinstance(engine, Engine)
+    assert engine.name in ("mlx", "llamacpp")
+    assert engine.model_name.startswith("tiny")
+
+
+def test_load_is_idempotent(engine: Engine) -> None:
+    before = engine.grammar_cache  # type: ignore[attr-defined]
+    engine.load()
+    assert engine.grammar_cache is before  # type: ignore[attr-defined]
+
+
+def test_chat_template_is_the_models_own(engine: Engine) -> None:
+    prompt = engine.render_chat(chat("notes about kafka"))
+    assert prompt == (
+        f"<|im_start|>system\n{SYSTEM.content}<|im_end|>\n"
+        "<|im_start|>user\nnotes about kafka<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    )
+    # The markers are single special tokens, not text the model could echo.
+    assert engine.count_tokens("<|im_start|>") == 1
+    assert engine.count_tokens("<|im_end|>") == 1
+
+
+def test_bounded_grammar_outputs_are_all_valid(engine: Engine) -> None:
+    parser = lark_parser(SEARCH_GRAMMAR)
+    for query in QUERIES:
+        result = engine.generate(chat(query), grammar=SEARCH_GRAMMAR, max_tokens=64)
+        assert result.stop_reason == "stop", result
+        parser.parse(result.text)  # raises when the text is not in the language
+        assert not any(m in result.text for m in CHAT_MARKERS)
+        assert result.stats.generated_tokens > 0
+
+
+def test_rich_grammar_outputs_are_valid_or_valid_prefixes(engine: Engine) -> None:
+    parser = lark_parser(RICH_GRAMMAR)
+    for query in QUERIES:
+        result = engine.generate(chat(query), grammar=RICH_GRAMMAR, max_tokens=48)
+        if result.stop_reason == "stop":
+            parser.parse(result.text)
+        else:  # random weights may recurse until max_tokens: what exists must still fit
+            assert result.stats.generated_tokens == 48
+            assert is_grammar_prefix(engine, RICH_GRAMMAR, result.text), result.text
+
+
+def test_json_schema_output_is_valid(engine: Engine) -> None:
+    for query in QUERIES[:3]:
+        result = engine.generate(chat(query), json_schema=SCHEMA, max_tokens=96)
+        assert result.stop_reason == "stop", result
+        data = json.loads(result.text)
+        assert set(data) == {"table", "limit"}
+        assert data["table"] in ("resources", "moments")
+        assert isinstance(data["limit"], int) and 1 <= data["limit"] <= 50
+
+
+def test_unconstrained_generation_is_greedy_and_clean(engine: Engine) -> None:
+    first = engine.generate(chat("notes about kafka"), max_tokens=24)
+    again = engine.generate(chat("notes about kafka"), max_tokens=24)
+    assert first.text == again.text  # greedy decoding is reproducible
+    assert first.stats.generated_tokens > 0
+    assert first.stop_reason in ("stop", "length")
+    if first.stop_reason == "length":
+        assert first.stats.generated_tokens == 24
+    assert not any(m in first.text for m in CHAT_MARKERS)
+
+
+def test_max_tokens_is_respected(engine: Engine) -> None:
+    result = engine.generate(chat("budget"), grammar=RICH_GRAMMAR, max_tokens=3)
+    assert result.stats.generated_tokens <= 3
+    assert result.stop_reason == "length" or result.stats.generated_tokens < 3
+
+
+def test_grammar_compiled_once_per_text(engine: Engine) -> None:
+    cache = engine.grammar_cache  # type: ignore[attr-defined]
+    grammar = SEARCH_GRAMMAR.replace("1,20", "2,19")  # a text no other test uses
+    before = cache.info()
+    engine.generate(chat("kafka"), grammar=grammar, max_tokens=40)
+    engine.generate(chat("sarah"), grammar=grammar, max_tokens=40)
+    after = cache.info()
+    assert after.misses == before.misses + 1
+    assert after.hits == before.hits + 1
+
+
+def test_prefix_kv_cache_is_reused_and_changes_nothing(
+    engine: Engine, tiny_mlx_dir: Path, tiny_gguf: Path
+) -> None:
+    system_part = engine.render_chat(chat("q")).split("<|im_start|>user")[0]
+    system_tokens = engine.count_tokens(system_part)
+    engine.generate(chat("warm up the system prompt"), grammar=SEARCH_GRAMMAR, max_tokens=40)
+    warm = engine.generate(chat("notes about kafka"), grammar=SEARCH_GRAMMAR, max_tokens=40)
+    assert warm.stats.cached_prompt_tokens >= system_tokens
+    assert warm.stats.cached_prompt_tokens < warm.stats.prompt_tokens
+
+    # A fresh engine, which has nothing cached, must produce the very same text.
+    fresh = make_engine(engine.name, tiny_mlx_dir, tiny_gguf)
+    cold = fresh.generate(chat("notes about kafka"), grammar=SEARCH_GRAMMAR, max_tokens=40)
+    assert cold.stats.cached_prompt_tokens == 0
+    assert cold.text == warm.text
+
+
+def test_threads_share_one_engine(engine: Engine) -> None:
+    expected = {
+        q: engine.generate(chat(q), grammar=SEARCH_GRAMMAR, max_tokens=40).text for q in QUERIES[:4]
+    }
+    got: dict[str, str] = {}
+    errors: list[BaseException] = []
+
+    def work(query: str) -> None:
+        try:
+            got[query] = engine.generate(chat(query), grammar=SEARCH_GRAMMAR, max_tokens=40).text
+        except BaseException as exc:  # surfaced below, in the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(q,)) for q in expected]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert got == expected
+
+
+def test_bad_requests_are_refused_clearly(engine: Engine) -> None:
+    with pytest.raises(RemAgentError, match=r"does not compile|not valid"):
+        engine.generate(chat("x"), grammar='start: "unterminated', max_tokens=4)
+    with pytest.raises(RemAgentError, match="not both"):
+        engine.generate(chat("x"), grammar=SEARCH_GRAMMAR, json_schema=SCHEMA)
+    with pytest.raises(RemAgentError, match="at least one"):
+        engine.generate([], max_tokens=4)
+
+
+def test_stats_add_up(engine: Engine) -> None:
+    result = engine.generate(chat("who is sarah chen"), grammar=SEARCH_GRAMMAR, max_tokens=40)
+    s = result.stats
+    assert s.prompt_tokens == engine.count_tokens(engine.render_chat(chat("who is sarah chen")))
+    assert s.total_ms >= s.prefill_ms + s.decode_ms - 1.0
+    assert s.tokens_per_s > 0
+
+
+def test_both_engines_agree_on_the_same_weights(tiny_mlx_dir: Path, tiny_gguf: Path) -> None:
+    """The tiny MLX model and tiny GGUF hold the same random weights: greedy text matches."""
+    mlx = make_engine("mlx", tiny_mlx_dir, tiny_gguf, cpu_dtype=None)  # keep float16 as is
+    llama = make_engine("llamacpp", tiny_mlx_dir, tiny_gguf)
+    for query in QUERIES[:3]:
+        a = mlx.generate(chat(query), grammar=SEARCH_GRAMMAR, max_tokens=40)
+        b = llama.generate(chat(query), grammar=SEARCH_GRAMMAR, max_tokens=40)
+        assert a.text == b.text
+
+
+def test_llamacpp_cached_count_matches_llama_cpps_own_counters(
+    tiny_mlx_dir: Path, tiny_gguf: Path
+) -> None:
+    """`cached_prompt_tokens` restates llama-cpp-python's prefix rule: check it against the
+    number of prompt tokens llama.cpp itself says it evaluated."""
+    engine = make_engine("llamacpp", tiny_mlx_dir, tiny_gguf)
+    import llama_cpp
+
+    ctx = engine._llama.ctx  # type: ignore[attr-defined]
+    engine.generate(chat("warm up the system prompt"), grammar=SEARCH_GRAMMAR, max_tokens=40)
+    for query in ("notes about kafka", "who is sarah chen"):
+        llama_cpp.llama_perf_context_reset(ctx)
+        result = engine.generate(chat(query), grammar=SEARCH_GRAMMAR, max_tokens=40)
+        evaluated = llama_cpp.llama_perf_context(ctx).n_p_eval
+        assert result.stats.cached_prompt_tokens > 0
+        assert evaluated == result.stats.prompt_tokens - result.stats.cached_prompt_tokens
