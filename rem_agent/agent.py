@@ -18,9 +18,9 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from rem_agent.dates import DateResolution, WeekStart, resolve_dates
 from rem_agent.engines.base import Engine, Generation
@@ -100,6 +100,19 @@ class TranslateOptions(BaseModel):
     profile: Profile = Profile.REM
     constrain: bool = True
     examples: int = DEFAULT_EXAMPLES
+
+
+class Prepared(BaseModel):
+    """A request after the steps that need no model (see `RemAgent.prepare`)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    text: str
+    options: TranslateOptions
+    key: tuple[Any, ...]
+    resolution: DateResolution | None = None
+    rem: str | None = None  # the input was already valid REM: this is its canonical form
+    statement: str | None = None
 
 
 def clean_request(text: str) -> str:
@@ -211,6 +224,61 @@ class RemAgent:
             values["profile"] = parse_profile(overrides["profile"])  # type: ignore[arg-type]
         return TranslateOptions(**values)  # type: ignore[arg-type]
 
+    def prepare(
+        self,
+        text: str,
+        *,
+        now: datetime | None = None,
+        tz: str | None = None,
+        profile: Profile | str | None = None,
+        constrain: bool = True,
+    ) -> Prepared:
+        """Everything decided before the model: clean text, options, dates, cache key.
+
+        Raises `UsageError` for bad input. `Prepared.key` identifies the answer: two
+        requests with equal keys get the same translation (servers coalesce on it).
+        """
+        opts = self.options(now=now, tz=tz, profile=profile, constrain=constrain)
+        request = clean_request(text)
+        if _STATEMENT_START.match(request):
+            checked = check_rem(request, profile=opts.profile, catalog=self.catalog)
+            if checked.valid:
+                return Prepared(
+                    text=request,
+                    options=opts,
+                    rem=checked.canonical,
+                    statement=checked.statement,
+                    key=("rem", checked.canonical),
+                )
+        resolution = resolve_dates(request, now=opts.now, tz=opts.tz, week_start=opts.week_start)
+        key = (
+            request,
+            opts.tz,
+            opts.profile,
+            opts.constrain,
+            opts.examples,
+            _range_key(resolution),
+        )
+        return Prepared(text=request, options=opts, resolution=resolution, key=key)
+
+    def answer_without_model(self, prepared: Prepared) -> Translation | None:
+        """The answer when no model is needed (input already REM, or a cached repeat)."""
+        started = time.perf_counter()
+        if prepared.rem is not None:
+            return self._translation(
+                prepared.rem,
+                prepared.options,
+                source="rem",
+                statement=prepared.statement,
+                started=started,
+            )
+        cached = self._cache_get(prepared.key)
+        if cached is None:
+            return None
+        return cached.model_copy(
+            update={"source": "cache", "timings": Timings(total_ms=_ms_since(started))}
+        )
+
     def translate(
         self,
         text: str,
@@ -228,38 +296,22 @@ class RemAgent:
         and `Cancelled` when `cancel` is set before the model finishes (a search bar
         whose user kept typing); a model that fails yields `valid=False` with `error`.
         """
-        opts = self.options(now=now, tz=tz, profile=profile, constrain=constrain)
         started = time.perf_counter()
-        request = clean_request(text)
-
-        if _STATEMENT_START.match(request):
-            result = check_rem(request, profile=opts.profile, catalog=self.catalog)
-            if result.valid:
-                return self._translation(
-                    result.canonical,
-                    opts,
-                    source="rem",
-                    statement=result.statement,
-                    started=started,
-                )
-
-        resolution = resolve_dates(request, now=opts.now, tz=opts.tz, week_start=opts.week_start)
-        key = (
-            request,
-            opts.tz,
-            opts.profile,
-            opts.constrain,
-            opts.examples,
-            _range_key(resolution),
+        prepared = self.prepare(text, now=now, tz=tz, profile=profile, constrain=constrain)
+        quick = self.answer_without_model(prepared)
+        if quick is not None and not (explain and quick.source == "cache"):
+            return quick
+        assert prepared.resolution is not None
+        result = self._run_model(
+            prepared.text,
+            prepared.resolution,
+            prepared.options,
+            started,
+            explain=explain,
+            cancel=cancel,
         )
-        cached = self._cache_get(key)
-        if cached is not None and not explain:
-            return cached.model_copy(
-                update={"source": "cache", "timings": Timings(total_ms=_ms_since(started))}
-            )
-        result = self._run_model(request, resolution, opts, started, explain=explain, cancel=cancel)
         if result.valid:
-            self._cache_put(key, result)
+            self._cache_put(prepared.key, result)
         return result
 
     async def atranslate(self, text: str, **kwargs: object) -> Translation:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["system", "user", "assistant"]
-StopReason = Literal["stop", "length"]
-"""`stop`: the model ended its turn (end-of-turn token); `length`: `max_tokens` ran out."""
+StopReason = Literal["stop", "length", "cancelled"]
+"""`stop`: the model ended its turn (end-of-turn token); `length`: `max_tokens` ran out;
+`cancelled`: the caller's cancel event was set (the text is then incomplete)."""
 
 ProgressFn = Callable[[str], None]
 EngineName = Literal["mlx", "llamacpp"]
@@ -90,19 +92,29 @@ class Engine(Protocol):
         json_schema: dict | None = None,
         max_tokens: int = 160,
         prefix_messages: int = 1,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        cancel: threading.Event | None = None,
     ) -> Generation:
         """Decode one assistant turn for `messages`.
 
         `grammar` is Lark text in llguidance's dialect, `json_schema` a JSON schema; give at
         most one (neither means unconstrained). Decoding is greedy, so results are
         reproducible. The first `prefix_messages` messages are static across requests and
-        their KV cache is kept for the next call.
+        their KV cache is kept for the next call. `temperature` > 0 samples instead (with
+        `seed` for reproducibility: tests use it to fuzz the grammar with random models).
+        `cancel`, checked before every token, stops decoding early (a search-bar user who
+        kept typing).
         """
         ...
 
 
 def check_generate_args(
-    messages: list[ChatMessage], grammar: str | None, json_schema: dict | None, max_tokens: int
+    messages: list[ChatMessage],
+    grammar: str | None,
+    json_schema: dict | None,
+    max_tokens: int,
+    temperature: float = 0.0,
 ) -> None:
     """Reject calls no engine can serve, with a message for people."""
     from rem_agent.errors import UsageError
@@ -113,6 +125,8 @@ def check_generate_args(
         raise UsageError("give a grammar or a JSON schema, not both")
     if max_tokens < 1:
         raise UsageError(f"max_tokens must be at least 1, not {max_tokens}")
+    if temperature < 0:
+        raise UsageError(f"temperature must be 0 or more, not {temperature}")
 
 
 def common_prefix_len(a: list[int], b: list[int]) -> int:

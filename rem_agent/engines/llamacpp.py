@@ -207,13 +207,18 @@ class LlamaCppEngine:
         json_schema: dict | None = None,
         max_tokens: int = 160,
         prefix_messages: int = 1,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        cancel: threading.Event | None = None,
     ) -> Generation:
         # `prefix_messages` needs no handling here: llama.cpp keeps the whole previous
         # sequence and reuses its longest common prefix, the static messages included.
-        check_generate_args(messages, grammar, json_schema, max_tokens)
+        check_generate_args(messages, grammar, json_schema, max_tokens, temperature)
         with self._lock:
             self._require_loaded()
-            return self._generate(messages, grammar, json_schema, max_tokens)
+            return self._generate(
+                messages, grammar, json_schema, max_tokens, temperature, seed, cancel
+            )
 
     def _generate(
         self,
@@ -221,6 +226,9 @@ class LlamaCppEngine:
         grammar: str | None,
         json_schema: dict | None,
         max_tokens: int,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        cancel: threading.Event | None = None,
     ) -> Generation:
         from llama_cpp import LogitsProcessorList
 
@@ -245,11 +253,16 @@ class LlamaCppEngine:
         generated: list[int] = []
         stop_reason: StopReason = "length"
         first_at = started
+        if seed is not None:
+            self._llama.set_seed(seed)
         stream = self._llama.generate(
-            tokens, temp=0.0, repeat_penalty=1.0, logits_processor=processors, reset=True
+            tokens, temp=temperature, repeat_penalty=1.0, logits_processor=processors, reset=True
         )
         try:
             for token in stream:
+                if cancel is not None and cancel.is_set():
+                    stop_reason = "cancelled"
+                    break
                 if not generated and first_at == started:
                     first_at = time.perf_counter()
                 if self._ends_turn(token):

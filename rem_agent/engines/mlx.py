@@ -231,11 +231,23 @@ class MlxEngine:
         json_schema: dict | None = None,
         max_tokens: int = 160,
         prefix_messages: int = 1,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        cancel: threading.Event | None = None,
     ) -> Generation:
-        check_generate_args(messages, grammar, json_schema, max_tokens)
+        check_generate_args(messages, grammar, json_schema, max_tokens, temperature)
         with self._lock:
             self._require_loaded()
-            return self._generate(messages, grammar, json_schema, max_tokens, prefix_messages)
+            return self._generate(
+                messages,
+                grammar,
+                json_schema,
+                max_tokens,
+                prefix_messages,
+                temperature,
+                seed,
+                cancel,
+            )
 
     def _generate(
         self,
@@ -244,6 +256,9 @@ class MlxEngine:
         json_schema: dict | None,
         max_tokens: int,
         prefix_messages: int,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        cancel: threading.Event | None = None,
     ) -> Generation:
         import mlx.core as mx
 
@@ -268,10 +283,18 @@ class MlxEngine:
         last = tokens[-1]
         steps = 0
         stop_reason: StopReason = "length"
+        key = mx.random.key(seed if seed is not None else 0) if temperature > 0 else None
         while True:
+            if cancel is not None and cancel.is_set():
+                stop_reason = "cancelled"
+                break
             if processor is not None:
                 logits = processor(mx.array([last]), logits)
-            token = int(mx.argmax(logits, axis=-1).item())
+            if key is None:
+                token = int(mx.argmax(logits, axis=-1).item())
+            else:
+                key, sub = mx.random.split(key)
+                token = int(mx.random.categorical(logits / temperature, key=sub).item())
             if token in self._stop_ids:
                 stop_reason = "stop"
                 break
