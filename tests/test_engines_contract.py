@@ -244,3 +244,22 @@ def test_llamacpp_cached_count_matches_llama_cpps_own_counters(
         evaluated = llama_cpp.llama_perf_context(ctx).n_p_eval
         assert result.stats.cached_prompt_tokens > 0
         assert evaluated == result.stats.prompt_tokens - result.stats.cached_prompt_tokens
+
+
+def test_cancel_stops_decoding_before_the_next_token(engine: Engine) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    out = engine.generate(chat("budget"), max_tokens=40, cancel=cancel)
+    assert out.stop_reason == "cancelled" and out.stats.generated_tokens == 0
+    later = threading.Event()
+    threading.Timer(0.0, later.set).start()  # set while (or before) decoding runs
+    out = engine.generate(chat("notes about kafka"), max_tokens=400, cancel=later)
+    assert out.stop_reason == "cancelled" and out.stats.generated_tokens < 400
+
+
+def test_seeded_sampling_is_reproducible_and_varied(engine: Engine) -> None:
+    runs = [engine.generate(chat("x"), grammar=SEARCH_GRAMMAR, temperature=1.0, seed=s).text
+            for s in (1, 1, 2, 3, 4)]
+    assert runs[0] == runs[1]
+    assert len(set(runs)) >= 3
+    assert all(lark_parser(SEARCH_GRAMMAR).parse(text) for text in runs)
