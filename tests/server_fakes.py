@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from fakes import fake_generation
 
 from rem_agent.agent import Cancelled
-from rem_agent.engines.base import ChatMessage, Generation, GenerationStats
+from rem_agent.engines.base import ChatMessage, Generation
 
 _REQUEST_LINE = re.compile(r"^Request: (.*)$", re.MULTILINE)
 
@@ -90,6 +91,7 @@ class GatedEngine:
         max_tokens: int = 160,
         prefix_messages: int = 1,
         cancel: threading.Event | None = None,
+        **_sampling: object,
     ) -> Generation:
         request = request_of(messages)
         with self._cond:
@@ -113,16 +115,7 @@ class GatedEngine:
                 self._active -= 1
                 self.finished.append(request)
                 self._cond.notify_all()
-        stats = GenerationStats(
-            prompt_tokens=100,
-            cached_prompt_tokens=60,
-            generated_tokens=len(text.split()),
-            prefill_ms=1.0,
-            decode_ms=1.0,
-            total_ms=2.0,
-            tokens_per_s=50.0,
-        )
-        return Generation(text=text, stats=stats, stop_reason="stop")
+        return fake_generation(text)
 
     def wait_started(self, request: str, timeout: float = 10.0) -> threading.Event | None:
         """Block until `request` reaches the model; returns its cancel event."""

@@ -109,6 +109,79 @@ class Engine(Protocol):
         ...
 
 
+class DecodeParams(BaseModel):
+    """How to decode one turn: the keyword arguments of `Engine.generate`, checked."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    grammar: str | None = None
+    json_schema: dict | None = None
+    max_tokens: int = 160
+    prefix_messages: int = 1
+    temperature: float = 0.0
+    seed: int | None = None
+    cancel: threading.Event | None = None
+
+    @property
+    def constrained(self) -> bool:
+        return self.grammar is not None or self.json_schema is not None
+
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
+
+
+class LocalEngine:
+    """What every engine shares: checked arguments, one lock around one model, lazy load.
+
+    Subclasses provide `load`, `is_loaded` and `_generate(messages, params)`.
+    """
+
+    name: str
+    model_name: str
+    _lock: threading.RLock
+
+    @property
+    def is_loaded(self) -> bool:
+        raise NotImplementedError
+
+    def load(self, progress: ProgressFn | None = None) -> None:
+        raise NotImplementedError
+
+    def _generate(self, messages: list[ChatMessage], params: DecodeParams) -> Generation:
+        raise NotImplementedError
+
+    def _require_loaded(self) -> None:
+        if not self.is_loaded:
+            self.load()
+
+    def generate(
+        self,
+        messages: list[ChatMessage],
+        *,
+        grammar: str | None = None,
+        json_schema: dict | None = None,
+        max_tokens: int = 160,
+        prefix_messages: int = 1,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Generation:
+        """See `Engine.generate`."""
+        check_generate_args(messages, grammar, json_schema, max_tokens, temperature)
+        params = DecodeParams(
+            grammar=grammar,
+            json_schema=json_schema,
+            max_tokens=max_tokens,
+            prefix_messages=prefix_messages,
+            temperature=temperature,
+            seed=seed,
+            cancel=cancel,
+        )
+        with self._lock:
+            self._require_loaded()
+            return self._generate(messages, params)
+
+
 def check_generate_args(
     messages: list[ChatMessage],
     grammar: str | None,

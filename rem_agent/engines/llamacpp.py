@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from rem_agent.engines.base import (
     ChatMessage,
+    DecodeParams,
     EngineChoice,
     Generation,
     GenerationStats,
+    LocalEngine,
     ProgressFn,
     StopReason,
-    check_generate_args,
     common_prefix_len,
 )
 from rem_agent.errors import RemAgentError
@@ -63,7 +64,7 @@ def llama_cpp_available() -> bool:
     return True
 
 
-class LlamaCppEngine:
+class LlamaCppEngine(LocalEngine):
     """An `Engine` on a GGUF file, run by llama-cpp-python on the CPU."""
 
     name = "llamacpp"
@@ -146,9 +147,9 @@ class LlamaCppEngine:
     def _piece(llama: Any, token: int) -> str:
         return llama.detokenize([token], special=True).decode("utf-8", errors="replace")
 
-    def _require_loaded(self) -> None:
-        if self._llama is None:
-            self.load()
+    @property
+    def is_loaded(self) -> bool:
+        return self._llama is not None
 
     @property
     def grammar_cache(self) -> GrammarCache:
@@ -199,37 +200,10 @@ class LlamaCppEngine:
             return len(tokens)  # exact hit: samples from the logits it already holds
         return common - 1  # one token is re-evaluated to get fresh logits
 
-    def generate(
-        self,
-        messages: list[ChatMessage],
-        *,
-        grammar: str | None = None,
-        json_schema: dict | None = None,
-        max_tokens: int = 160,
-        prefix_messages: int = 1,
-        temperature: float = 0.0,
-        seed: int | None = None,
-        cancel: threading.Event | None = None,
-    ) -> Generation:
+    def _generate(self, messages: list[ChatMessage], params: DecodeParams) -> Generation:
         # `prefix_messages` needs no handling here: llama.cpp keeps the whole previous
         # sequence and reuses its longest common prefix, the static messages included.
-        check_generate_args(messages, grammar, json_schema, max_tokens, temperature)
-        with self._lock:
-            self._require_loaded()
-            return self._generate(
-                messages, grammar, json_schema, max_tokens, temperature, seed, cancel
-            )
-
-    def _generate(
-        self,
-        messages: list[ChatMessage],
-        grammar: str | None,
-        json_schema: dict | None,
-        max_tokens: int,
-        temperature: float = 0.0,
-        seed: int | None = None,
-        cancel: threading.Event | None = None,
-    ) -> Generation:
+        grammar, json_schema, max_tokens = params.grammar, params.json_schema, params.max_tokens
         from llama_cpp import LogitsProcessorList
 
         from rem_agent.engines.constraint import GrammarLogitsProcessor
@@ -253,14 +227,18 @@ class LlamaCppEngine:
         generated: list[int] = []
         stop_reason: StopReason = "length"
         first_at = started
-        if seed is not None:
-            self._llama.set_seed(seed)
+        if params.seed is not None:
+            self._llama.set_seed(params.seed)
         stream = self._llama.generate(
-            tokens, temp=temperature, repeat_penalty=1.0, logits_processor=processors, reset=True
+            tokens,
+            temp=params.temperature,
+            repeat_penalty=1.0,
+            logits_processor=processors,
+            reset=True,
         )
         try:
             for token in stream:
-                if cancel is not None and cancel.is_set():
+                if params.cancelled():
                     stop_reason = "cancelled"
                     break
                 if not generated and first_at == started:

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from rem_agent.engines.base import (
     ChatMessage,
+    DecodeParams,
     EngineChoice,
     Generation,
     GenerationStats,
+    LocalEngine,
     ProgressFn,
     StopReason,
-    check_generate_args,
     common_prefix_len,
 )
 from rem_agent.errors import RemAgentError
@@ -42,7 +43,7 @@ CPU_DTYPE = "bfloat16"
 KVSnapshot = list[tuple[Any, Any, int]]
 
 
-class MlxEngine:
+class MlxEngine(LocalEngine):
     """An `Engine` on an MLX model directory (config.json, safetensors, tokenizer files)."""
 
     name = "mlx"
@@ -120,9 +121,9 @@ class MlxEngine:
         target = getattr(mx, self._cpu_dtype)
         model.set_dtype(target, predicate=lambda dtype: dtype == mx.float16)
 
-    def _require_loaded(self) -> None:
-        if self._model is None:
-            self.load()
+    @property
+    def is_loaded(self) -> bool:
+        return self._model is not None
 
     @property
     def grammar_cache(self) -> GrammarCache:
@@ -223,43 +224,9 @@ class MlxEngine:
 
     # -- generation --------------------------------------------------------------------
 
-    def generate(
-        self,
-        messages: list[ChatMessage],
-        *,
-        grammar: str | None = None,
-        json_schema: dict | None = None,
-        max_tokens: int = 160,
-        prefix_messages: int = 1,
-        temperature: float = 0.0,
-        seed: int | None = None,
-        cancel: threading.Event | None = None,
-    ) -> Generation:
-        check_generate_args(messages, grammar, json_schema, max_tokens, temperature)
-        with self._lock:
-            self._require_loaded()
-            return self._generate(
-                messages,
-                grammar,
-                json_schema,
-                max_tokens,
-                prefix_messages,
-                temperature,
-                seed,
-                cancel,
-            )
-
-    def _generate(
-        self,
-        messages: list[ChatMessage],
-        grammar: str | None,
-        json_schema: dict | None,
-        max_tokens: int,
-        prefix_messages: int,
-        temperature: float = 0.0,
-        seed: int | None = None,
-        cancel: threading.Event | None = None,
-    ) -> Generation:
+    def _generate(self, messages: list[ChatMessage], params: DecodeParams) -> Generation:
+        grammar, json_schema, max_tokens = params.grammar, params.json_schema, params.max_tokens
+        prefix_messages, temperature, seed = params.prefix_messages, params.temperature, params.seed
         import mlx.core as mx
 
         from rem_agent.engines.constraint import GrammarLogitsProcessor
@@ -285,7 +252,7 @@ class MlxEngine:
         stop_reason: StopReason = "length"
         key = mx.random.key(seed if seed is not None else 0) if temperature > 0 else None
         while True:
-            if cancel is not None and cancel.is_set():
+            if params.cancelled():
                 stop_reason = "cancelled"
                 break
             if processor is not None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from rem_agent.errors import RemAgentError, UsageError
+from rem_agent.models.atomic import atomic_write_text
 from rem_agent.models.progress import Progress, no_progress
 from rem_agent.models.registry import (
     BundledModel,
@@ -108,18 +109,7 @@ def _write_stamp(gguf: Path, model: BundledModel) -> None:
     stamp = GgufStamp(
         name=model.name, size=model.size, sha256=model.sha256, verified_at=datetime.now(UTC)
     )
-    _atomic_write_text(_stamp_path(gguf), stamp.model_dump_json(indent=2))
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(_stamp_path(gguf), stamp.model_dump_json(indent=2))
 
 
 def is_cached(model: BundledModel, cache_dir: Path | None = None) -> bool:

@@ -14,8 +14,6 @@ never stops on an ordinary token.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +30,7 @@ from tokenizers import (
 )
 
 from rem_agent.errors import RemAgentError
+from rem_agent.models.atomic import atomic_write_text
 from rem_agent.models.registry import claim_derived_dir, derived_cache_dir
 
 if TYPE_CHECKING:
@@ -247,21 +246,10 @@ def tokenizer_from_gguf(gguf: Path, *, cache: bool = True) -> GgufTokenizer:
     built = _build(read_gguf_vocab(gguf))
     if cache:
         cache_dir = claim_derived_dir(gguf, "tokenizer")
-        _atomic_write(tok_file, built.tokenizer.to_str())
+        atomic_write_text(tok_file, built.tokenizer.to_str())
         meta = {"source": _source_key(gguf), "info": built.info.model_dump()}
-        _atomic_write(info_file, json.dumps(meta, indent=2))
+        atomic_write_text(info_file, json.dumps(meta, indent=2))
     return built
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_hf_tokenizer_files(built: GgufTokenizer, out_dir: Path) -> list[Path]:
@@ -310,7 +298,7 @@ def write_hf_tokenizer_files(built: GgufTokenizer, out_dir: Path) -> list[Path]:
     written = []
     for name, text in files.items():
         path = out_dir / name
-        _atomic_write(path, text)
+        atomic_write_text(path, text)
         written.append(path)
     return written
 
