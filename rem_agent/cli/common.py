@@ -6,10 +6,14 @@ import argparse
 import sys
 from collections.abc import Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from rem_agent.errors import UsageError
 from rem_agent.rem.catalog import Catalog, load_catalog
 from rem_agent.rem.profile import Profile
+
+if TYPE_CHECKING:
+    from rem_agent.agent import RemAgent
 
 
 def add_profile_catalog(parser: argparse.ArgumentParser) -> None:
@@ -80,3 +84,18 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 def status(message: str) -> None:
     """A progress line on stderr (stdout carries only results)."""
     print(f"rem-agent: {message}", file=sys.stderr, flush=True)
+
+
+def agent_from_args(args: argparse.Namespace, **overrides: Any) -> RemAgent:
+    """The agent a sub-command's options describe (engine, model, catalog, profile, tz),
+    reporting model progress on stderr."""
+    from rem_agent.agent import RemAgent
+
+    settings: dict[str, Any] = {"engine": args.engine, "model": args.model, "on_status": status}
+    if hasattr(args, "catalog"):
+        settings["catalog"] = catalog_from(args)
+    for name in ("profile", "tz"):
+        if getattr(args, name, None) is not None:
+            settings[name] = getattr(args, name)
+    settings.update(overrides)
+    return RemAgent(**settings)

@@ -6,7 +6,7 @@ import argparse
 import socket
 from typing import Any
 
-from rem_agent.cli.common import add_model_options, add_profile_catalog, catalog_from, status
+from rem_agent.cli.common import add_model_options, add_profile_catalog, agent_from_args, status
 from rem_agent.dates import load_zone
 from rem_agent.errors import UsageError
 
@@ -61,22 +61,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"serve needs the server extra ({exc.name} is missing): pip install 'rem-agent[server]'"
         ) from None
-    from rem_agent.agent import RemAgent
 
     load_zone(args.tz)
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, not {args.port}")
     if args.queue < 1 or args.deadline <= 0 or args.cache_size < 0:
         raise UsageError("--queue must be 1 or more, --deadline positive, --cache-size 0 or more")
-    agent = RemAgent(
-        engine=args.engine,
-        model=args.model,
-        catalog=catalog_from(args),
-        profile=args.profile,
-        tz=args.tz,
-        cache_size=args.cache_size,
-        on_status=status,
-    )
+    agent = agent_from_args(args, cache_size=args.cache_size)
     settings = ServerSettings(max_queue=args.queue, deadline_s=args.deadline)
     app = create_app(agent, settings)
     # Bind first, so the address printed is the real one (also with --port 0) and

@@ -7,15 +7,14 @@ import json
 import sys
 from typing import Any
 
-from rem_agent.agent import RemAgent, Translation
+from rem_agent.agent import Translation
 from rem_agent.cli.common import (
     add_model_options,
     add_profile_catalog,
     add_time_options,
-    catalog_from,
+    agent_from_args,
     input_lines,
     parse_now,
-    status,
 )
 from rem_agent.dates import load_zone
 from rem_agent.errors import UsageError
@@ -60,15 +59,7 @@ def run(args: argparse.Namespace) -> int:
     lines = input_lines(args.text, what="requests")
     if lines is None and not args.text.strip():
         raise UsageError("the request is empty: type what you are looking for")
-    agent = RemAgent(
-        engine=args.engine,
-        model=args.model,
-        catalog=catalog_from(args),
-        profile=args.profile,
-        tz=args.tz,
-        examples=args.examples,
-        on_status=status,
-    )
+    agent = agent_from_args(args, examples=args.examples)
     kwargs = {"now": now, "constrain": not args.no_constrain, "explain": args.explain}
     if lines is None:
         result = agent.translate(args.text, **kwargs)
