@@ -18,7 +18,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +31,9 @@ from rem_agent.rem.catalog import Catalog, default_catalog
 from rem_agent.rem.check import check_rem
 from rem_agent.rem.grammar import DecodeSpec, TimeRange, decode_grammar
 from rem_agent.rem.profile import Profile, parse_profile
+
+if TYPE_CHECKING:
+    from rem_agent.affinity import AffinityResult
 
 MAX_REQUEST_CHARS = 1000
 DEFAULT_EXAMPLES = 4
@@ -313,6 +316,13 @@ class RemAgent:
         if result.valid:
             self._cache_put(prepared.key, result)
         return result
+
+    def affinity(self, a: str, b: str, *, constrain: bool = True) -> AffinityResult:
+        """How resource text `b` relates to `a` (see `rem_agent.affinity`), on the same
+        loaded model. Raises `UsageError` for empty or over-long text."""
+        from rem_agent.affinity import score_pair
+
+        return score_pair(self.load(), a, b, constrain=constrain)
 
     async def atranslate(self, text: str, **kwargs: object) -> Translation:
         """`translate` without blocking the event loop (the model runs in a worker thread)."""

@@ -53,6 +53,15 @@ class BuiltPrompt(BaseModel):
     static_messages: int  # leading messages that are the same for every request
 
 
+_CHAT_MARKUP = re.compile(r"<\|")
+
+
+def defuse_chat_markup(text: str) -> str:
+    """`<|im_end|>` in user text must stay text: the engines tokenise the rendered chat
+    with special tokens, so a request could otherwise end its own turn."""
+    return _CHAT_MARKUP.sub("< |", text)
+
+
 def dates_line(resolution: DateResolution) -> str:
     """How resolved dates reach the model: phrase, then the literals to copy."""
     if not resolution.ranges:
@@ -68,7 +77,7 @@ def dates_line(resolution: DateResolution) -> str:
 
 
 def user_message(request: str, resolution: DateResolution) -> str:
-    return f"Request: {request}\n{dates_line(resolution)}"
+    return f"Request: {defuse_chat_markup(request)}\n{dates_line(resolution)}"
 
 
 def _describe_field(table: TableSpec, name: str) -> str:

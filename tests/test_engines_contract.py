@@ -258,8 +258,25 @@ def test_cancel_stops_decoding_before_the_next_token(engine: Engine) -> None:
 
 
 def test_seeded_sampling_is_reproducible_and_varied(engine: Engine) -> None:
-    runs = [engine.generate(chat("x"), grammar=SEARCH_GRAMMAR, temperature=1.0, seed=s).text
-            for s in (1, 1, 2, 3, 4)]
+    runs = [
+        engine.generate(chat("x"), grammar=SEARCH_GRAMMAR, temperature=1.0, seed=s).text
+        for s in (1, 1, 2, 3, 4)
+    ]
     assert runs[0] == runs[1]
     assert len(set(runs)) >= 3
     assert all(lark_parser(SEARCH_GRAMMAR).parse(text) for text in runs)
+
+
+def test_json_schema_property_order_is_kept(engine: Engine) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"z": {"type": "integer"}, "a": {"type": "integer"}},
+        "required": ["z", "a"],
+        "additionalProperties": False,
+    }
+    out = engine.generate(chat("x"), json_schema=schema, max_tokens=40)
+    if out.stop_reason == "stop":
+        assert list(json.loads(out.text)) == ["z", "a"]
+    matcher = engine.grammar_cache.matcher(json_schema=schema)  # type: ignore[attr-defined]
+    tokens = llguidance_tokenize(engine, '{"z":1,"a":2}')
+    assert matcher.validate_tokens(tokens) == len(tokens)

@@ -68,10 +68,9 @@ class GrammarCache:
         """A fresh matcher, at its start state, for a Lark grammar or a JSON schema."""
         if (grammar is None) == (json_schema is None):
             raise ValueError("give exactly one of grammar and json_schema")
-        if grammar is not None:
-            key = ("lark", grammar)
-        else:
-            key = ("json_schema", json.dumps(json_schema, sort_keys=True))
+        # Not sort_keys: property order is part of a schema (the model writes keys in that
+        # order), so two orders are two grammars.
+        key = ("lark", grammar) if grammar is not None else ("json_schema", json.dumps(json_schema))
         with self._lock:
             compiled = self._compiled.get(key)
             if compiled is not None:
