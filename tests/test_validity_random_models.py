@@ -25,10 +25,28 @@ from rem_agent.rem import Profile, check_rem
 
 pytestmark = pytest.mark.model  # the real tokenizer comes from the bundled GGUF
 
-TOPICS = ["kafka", "who is sarah chen", "meetings", "pdf uploads", "who reports to sally",
-          "diary", "moments tagged work", "sessions rated 5", "anything like transfomer", "x"]
-TIMES = ["", " from last week", " yesterday afternoon", " since monday", " in Q3 2025",
-         " before 2025", " past 24 hours", " between march and may 2025"]
+TOPICS = [
+    "kafka",
+    "who is sarah chen",
+    "meetings",
+    "pdf uploads",
+    "who reports to sally",
+    "diary",
+    "moments tagged work",
+    "sessions rated 5",
+    "anything like transfomer",
+    "x",
+]
+TIMES = [
+    "",
+    " from last week",
+    " yesterday afternoon",
+    " since monday",
+    " in Q3 2025",
+    " before 2025",
+    " past 24 hours",
+    " between march and may 2025",
+]
 ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata"]
 NOW = datetime(2026, 11, 26, 10, 30)
 
@@ -63,8 +81,12 @@ def run_100(engine: Any) -> Counter[str]:
         assert result.valid, (text, profile, tz, result.error)
         checked = check_rem(result.query or "", profile=profile)
         assert checked.valid and checked.canonical == result.query
-        allowed = {b for r in resolve_dates(text, now=NOW, tz=tz).ranges
-                   for b in (r.start_literal(), r.end_literal()) if b}
+        allowed = {
+            b
+            for r in resolve_dates(text, now=NOW, tz=tz).ranges
+            for b in (r.start_literal(), r.end_literal())
+            if b
+        }
         used = set(re.findall(r"'(\d{4}-\d{2}-\d{2}(?:T[^']*)?)'", result.query or ""))
         assert used <= allowed, (text, used, allowed)
         kinds[result.statement or ""] += 1
@@ -75,7 +97,9 @@ def run_100(engine: Any) -> Counter[str]:
 def tiny_gguf(tmp_path_factory: pytest.TempPathFactory, bundled_gguf: Path) -> Path:
     from rem_agent.models import write_tiny_gguf
 
-    return write_tiny_gguf(tmp_path_factory.mktemp("tiny") / "tiny.gguf", tokenizer_from=bundled_gguf)
+    return write_tiny_gguf(
+        tmp_path_factory.mktemp("tiny") / "tiny.gguf", tokenizer_from=bundled_gguf
+    )
 
 
 def test_llamacpp_random_model_always_emits_valid_rem(tiny_gguf: Path) -> None:

@@ -1,0 +1,246 @@
+"""Run a dev set through one RemAgent, in one or both decoding modes, and report."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from rem_agent.agent import RemAgent
+from rem_agent.errors import UsageError
+from rem_agent.eval.dataset import DevCase
+from rem_agent.eval.metrics import COMPONENTS, CaseScore, Summary, score_case, summarise
+
+
+class CaseRun(BaseModel):
+    id: str
+    category: str
+    nl: str
+    profile: str
+    now: str
+    tz: str
+    expected: str
+    constrained: bool = True
+    predicted: str | None
+    raw_output: str | None = None
+    error: str | None = None
+    warnings: list[str] = []
+    total_ms: float = 0.0
+    generated_tokens: int = 0
+    tokens_per_s: float = 0.0
+    score: CaseScore
+
+
+class CategorySummary(BaseModel):
+    n: int
+    valid_pct: float
+    exact_pct: float
+
+
+class ModeReport(BaseModel):
+    mode: str  # "constrained" | "unconstrained"
+    constrained: bool
+    summary: Summary
+    latency_p50_ms: float
+    latency_p95_ms: float
+    tokens_per_s: float  # median over cases the model decoded
+    categories: dict[str, CategorySummary]
+    cases: list[CaseRun]
+
+
+class EvalReport(BaseModel):
+    dataset: str
+    engine: str
+    model: str
+    examples: int
+    started_at: str
+    n_cases: int
+    modes: list[ModeReport]
+
+
+def _mode_name(constrained: bool) -> str:
+    return "constrained" if constrained else "unconstrained"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))  # ceil without floats drifting
+    return round(ordered[int(rank) - 1], 1)
+
+
+def run_case(agent: RemAgent, case: DevCase, *, constrained: bool) -> CaseRun:
+    now = datetime.fromisoformat(case.now)
+    try:
+        result = agent.translate(
+            case.nl, now=now, tz=case.tz, profile=case.profile, constrain=constrained, explain=True
+        )
+    except UsageError as exc:  # a bad case (unknown zone, say): scored as a miss, reported
+        score = score_case(
+            case_id=case.id,
+            category=case.category,
+            predicted=None,
+            references=case.references,
+            profile=case.profile,
+            names_time=case.names_time,
+            catalog=agent.catalog,
+        )
+        return CaseRun(
+            **_case_fields(case),
+            constrained=constrained,
+            predicted=None,
+            error=f"usage error: {exc}",
+            score=score,
+        )
+    score = score_case(
+        case_id=case.id,
+        category=case.category,
+        predicted=result.query,
+        references=case.references,
+        profile=case.profile,
+        names_time=case.names_time,
+        catalog=agent.catalog,
+    )
+    return CaseRun(
+        **_case_fields(case),
+        constrained=constrained,
+        predicted=result.query,
+        raw_output=result.explain.raw_output if result.explain else None,
+        error=result.error,
+        warnings=result.warnings,
+        total_ms=result.timings.total_ms,
+        generated_tokens=result.timings.generated_tokens,
+        tokens_per_s=result.timings.tokens_per_s,
+        score=score,
+    )
+
+
+def _case_fields(case: DevCase) -> dict[str, str]:
+    return {
+        "id": case.id,
+        "category": case.category,
+        "nl": case.nl,
+        "profile": case.profile.value,
+        "now": case.now,
+        "tz": case.tz,
+        "expected": case.expected,
+    }
+
+
+def mode_report(constrained: bool, runs: list[CaseRun]) -> ModeReport:
+    by_category: dict[str, list[CaseScore]] = defaultdict(list)
+    for run in runs:
+        by_category[run.category].append(run.score)
+    categories = {}
+    for name, scores in sorted(by_category.items()):
+        s = summarise(scores)
+        categories[name] = CategorySummary(n=s.n, valid_pct=s.valid_pct, exact_pct=s.exact_pct)
+    latencies = [r.total_ms for r in runs if r.total_ms > 0]
+    speeds = [r.tokens_per_s for r in runs if r.tokens_per_s > 0]
+    return ModeReport(
+        mode=_mode_name(constrained),
+        constrained=constrained,
+        summary=summarise([r.score for r in runs]),
+        latency_p50_ms=_percentile(latencies, 50),
+        latency_p95_ms=_percentile(latencies, 95),
+        tokens_per_s=round(statistics.median(speeds), 2) if speeds else 0.0,
+        categories=categories,
+        cases=runs,
+    )
+
+
+def run_eval(
+    agent: RemAgent,
+    cases: list[DevCase],
+    *,
+    modes: tuple[bool, ...] = (True,),
+    dataset: str = "",
+    on_case: Callable[[CaseRun], None] | None = None,
+) -> EvalReport:
+    """Translate every case in every mode (True = constrained). With two modes each
+    case runs in both before the next, so load on a shared machine hits both alike."""
+    started = datetime.now().astimezone().isoformat(timespec="seconds")
+    runs: dict[bool, list[CaseRun]] = {m: [] for m in modes}
+    for case in cases:
+        for constrained in modes:
+            run = run_case(agent, case, constrained=constrained)
+            runs[constrained].append(run)
+            if on_case is not None:
+                on_case(run)
+    engine, model = agent.describe()
+    return EvalReport(
+        dataset=dataset,
+        engine=engine,
+        model=model,
+        examples=agent.examples,
+        started_at=started,
+        n_cases=len(cases),
+        modes=[mode_report(m, runs[m]) for m in modes],
+    )
+
+
+_LABELS = {
+    "statement": "statement kind",
+    "table": "table",
+    "text": "search text / keys (F1 ≥ 0.8)",
+    "time_field": "time field",
+    "dates": "date interval",
+    "other": "other predicates / edges",
+    "order_limit": "order / limit",
+}
+
+
+def markdown(report: EvalReport) -> str:
+    """The summary table (one column per mode) and the per-category exact/valid table."""
+    heads = [m.mode for m in report.modes]
+    lines = [
+        f"Dev set `{report.dataset}`: {report.n_cases} cases, model {report.model} "
+        f"on {report.engine}, {report.examples} examples",
+        "",
+        "| metric | " + " | ".join(heads) + " |",
+        "|---|" + "---:|" * len(heads),
+    ]
+
+    def row(label: str, cells: list[str]) -> None:
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    row("valid %", [f"{m.summary.valid_pct:.1f}" for m in report.modes])
+    row("exact %", [f"{m.summary.exact_pct:.1f}" for m in report.modes])
+    for name in COMPONENTS:
+        row(
+            f"{_LABELS[name]} %",
+            [
+                f"{c.pct:.1f} (n={c.n})" if c.n else "-"
+                for c in (m.summary.components[name] for m in report.modes)
+            ],
+        )
+    row(
+        "dates right where time is named %",
+        [
+            "-"
+            if m.summary.dates_when_named_pct is None
+            else f"{m.summary.dates_when_named_pct:.1f}"
+            for m in report.modes
+        ],
+    )
+    row("latency p50 ms", [f"{m.latency_p50_ms:.0f}" for m in report.modes])
+    row("latency p95 ms", [f"{m.latency_p95_ms:.0f}" for m in report.modes])
+    row("tokens/s (median)", [f"{m.tokens_per_s:.1f}" for m in report.modes])
+    lines += [
+        "",
+        "| category | n | " + " | ".join(f"{h} valid / exact %" for h in heads) + " |",
+        "|---|---:|" + "---:|" * len(heads),
+    ]
+    for name in report.modes[0].categories:
+        n = report.modes[0].categories[name].n
+        cells = [
+            f"{m.categories[name].valid_pct:.0f} / {m.categories[name].exact_pct:.0f}"
+            for m in report.modes
+        ]
+        lines.append(f"| {name} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""`rem-agent eval` end to end: with a scripted engine (fast) and the real model (CI)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fakes import ScriptedEngine
+
+from rem_agent.agent import RemAgent
+from rem_agent.cli import main
+from rem_agent.eval.dataset import load_cases
+from rem_agent.eval.runner import markdown, run_eval
+
+ROOT = Path(__file__).resolve().parent.parent
+DEVSET = ROOT / "eval" / "devset.jsonl"
+
+
+def test_runner_scores_a_scripted_engine_in_both_modes() -> None:
+    cases = load_cases(DEVSET)[:4]
+    answers = {c.nl: c.expected for c in cases[:3]}  # the 4th gets a wrong answer
+
+    def answer(user_msg: str, grammar: str | None) -> str:
+        request = user_msg.split("\n")[0].removeprefix("Request: ")
+        return answers.get(request, 'LOOKUP "somebody else"') if grammar else "nonsense"
+
+    agent = RemAgent(engine_instance=ScriptedEngine(answer=answer), cache_size=0)
+    report = run_eval(agent, cases, modes=(True, False), dataset="dev")
+    constrained, free = report.modes
+    assert (constrained.summary.valid_pct, constrained.summary.exact_pct) == (100.0, 75.0)
+    assert (free.summary.valid_pct, free.summary.exact_pct) == (0.0, 0.0)
+    assert free.cases[0].raw_output == "nonsense"
+    table = markdown(report)
+    assert "| exact % | 75.0 | 0.0 |" in table
+    assert "| valid % | 100.0 | 0.0 |" in table
+
+
+def test_bad_dev_set_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n')
+    assert main(["eval", str(bad)]) == 2
+    assert "bad.jsonl:1" in capsys.readouterr().err
+    assert main(["eval", str(tmp_path / "missing.jsonl")]) == 2
+
+
+@pytest.mark.model
+def test_eval_limit_5_with_the_real_model(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "rem_agent", "eval", str(DEVSET), "--limit", "5", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "| valid % |" in proc.stdout and "| exact % |" in proc.stdout
+    report = json.loads(out.read_text())
+    assert report["n_cases"] == 5
+    mode = report["modes"][0]
+    assert mode["constrained"] is True
+    assert len(mode["cases"]) == 5
+    assert mode["summary"]["valid_pct"] == 100.0  # the grammar guarantees validity
+    assert all(c["total_ms"] > 0 for c in mode["cases"])

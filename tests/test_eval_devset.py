@@ -1,0 +1,106 @@
+"""The dev set is right: every answer is valid canonical REM in its profile, its dates
+agree with the resolver, it is big and varied enough, and it does not leak into the
+few-shot library."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from rem_agent.dates import resolve_dates
+from rem_agent.eval.dataset import load_cases
+from rem_agent.prompts import PromptLibrary
+from rem_agent.rem import Profile, check_rem
+
+ROOT = Path(__file__).resolve().parent.parent
+DEVSET = ROOT / "eval" / "devset.jsonl"
+CASES = load_cases(DEVSET)
+
+
+def _generator():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("make_devset", ROOT / "eval" / "make_devset.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_devset"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_every_answer_is_valid_canonical_rem_in_its_profile(case) -> None:  # type: ignore[no-untyped-def]
+    for query in case.references:
+        result = check_rem(query, profile=case.profile)
+        assert result.valid, (query, [e.message for e in result.errors])
+        assert result.canonical == query
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_dates_agree_with_the_resolver(case) -> None:  # type: ignore[no-untyped-def]
+    resolution = resolve_dates(case.nl, now=datetime.fromisoformat(case.now), tz=case.tz)
+    resolved = [(r.start_literal(), r.end_literal()) for r in resolution.ranges]
+    assert resolved == [(d.start, d.end) for d in case.dates], case.nl
+    assert not resolution.unresolved
+    # The expected query uses only the resolved literals (p8fs SEARCH may drop them).
+    allowed = {b for pair in resolved for b in pair if b}
+    used = set(re.findall(r"'(\d{4}-\d{2}-\d{2}[^']*)'", case.expected))
+    assert used <= allowed
+
+
+def test_the_committed_file_is_what_the_generator_writes() -> None:
+    rows = [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines()]
+    assert rows == _generator().build()
+
+
+def test_independent_dates_match_rem_md_worked_examples() -> None:
+    gen = _generator()
+    now = "2026-11-26T10:30:00"
+    table = {
+        "last week": ("2026-11-16", "2026-11-23"),
+        "past 3 days": ("2026-11-24", "2026-11-27"),
+        "2 weeks ago": ("2026-11-09", "2026-11-16"),
+        "last thursday": ("2026-11-19", "2026-11-20"),
+        "in december": ("2025-12-01", "2026-01-01"),
+        "since march": ("2026-03-01", None),
+        "before 2025": (None, "2025-01-01"),
+        "after march 2025": ("2025-04-01", None),
+        "q4 2024": ("2024-10-01", "2025-01-01"),
+        "past 24 hours": ("2026-11-25T10:30:00", "2026-11-26T10:30:00"),
+        "yesterday afternoon": ("2026-11-25T12:00:00", "2026-11-25T18:00:00"),
+    }
+    for phrase, bounds in table.items():
+        assert gen.literals(phrase, now, "UTC") == bounds, phrase
+    assert gen.literals("past month", "2028-02-29T12:00:00", "UTC") == ("2028-02-01", "2028-03-01")
+    assert gen.literals("last week", "2026-11-26T10:30:00", "America/New_York") == (
+        "2026-11-16T00:00:00-05:00",
+        "2026-11-23T00:00:00-05:00",
+    )
+
+
+def test_coverage() -> None:
+    assert len(CASES) >= 250
+    assert len({c.id for c in CASES}) == len(CASES)
+    kinds = Counter(check_rem(c.expected, profile=c.profile).statement for c in CASES)
+    assert set(kinds) == {"LOOKUP", "SEARCH", "FUZZY", "TRAVERSE", "SELECT"}
+    assert min(kinds.values()) >= 10
+    assert sum(c.profile is Profile.P8FS for c in CASES) >= 20
+    assert len({c.tz for c in CASES}) >= 4
+    assert len({c.now for c in CASES}) >= 4
+    assert sum(bool(c.dates) for c in CASES) >= 100
+    named = ("updated_at", "upload_timestamp", "session_completed_at")
+    assert sum(any(f in c.expected for f in named) for c in CASES) >= 10
+    assert any("ORDER BY" in c.expected for c in CASES)
+    assert any(re.match(r'LOOKUP "[^"]+", "', c.expected) for c in CASES)
+    assert any(re.match(r"TRAVERSE [a-z]", c.expected) for c in CASES)
+
+
+def test_no_dev_request_is_a_library_example() -> None:
+    library = {e.request.strip().lower() for e in PromptLibrary().examples}
+    leaked = [c.nl for c in CASES if c.nl.strip().lower() in library]
+    assert leaked == []
