@@ -351,7 +351,14 @@ class RemAgent:
             ranges = tuple(
                 TimeRange(start=r.start_literal(), end=r.end_literal()) for r in resolution.ranges
             )
-            spec = DecodeSpec(catalog=self.catalog, profile=opts.profile, time_ranges=ranges)
+            # A named time must reach the query (the resolver found it; the model may not
+            # drop it): in the rem profile the grammar requires the filter.
+            spec = DecodeSpec(
+                catalog=self.catalog,
+                profile=opts.profile,
+                time_ranges=ranges,
+                require_time=bool(ranges),
+            )
             grammar = decode_grammar(spec)
         extra = {"cancel": cancel} if cancel is not None else {}
         try:

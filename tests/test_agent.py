@@ -38,6 +38,7 @@ def test_pipeline_passes_resolved_dates_to_prompt_and_grammar() -> None:
     assert grammar is not None
     dates_in_grammar = set(re.findall(r"'(\d{4}-\d{2}-\d{2}[^']*)'", grammar))
     assert dates_in_grammar == {"2026-11-16", "2026-11-23"}
+    assert "statement: search | select" in grammar  # a named time must be filtered on
     messages = engine.calls[0][0]
     assert messages[0].role == "system" and messages[-1].role == "user"
     assert all("<|im_start|>" not in m.content for m in messages)

@@ -144,6 +144,54 @@ def test_limits_still_allow_their_maximum(text: str, ll_tokenizer, qwen_tokenize
     assert accepts(ll_tokenizer, qwen_tokenizer, SPECS["rem"], text)
 
 
+REQUIRED = DecodeSpec(
+    catalog=P8FS,
+    time_ranges=(TimeRange(start="2026-11-25", end="2026-11-26"), TimeRange(start="2026-11-23")),
+    require_time=True,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        (
+            "SELECT * FROM moments WHERE moment_type = 'meeting' AND resource_timestamp >= '2026-11-25' AND resource_timestamp < '2026-11-26'",
+            True,
+        ),
+        (
+            "SEARCH \"kafka\" IN resources WHERE created_at >= '2026-11-25' AND created_at < '2026-11-26' LIMIT 3",
+            True,
+        ),
+        (
+            "SELECT * FROM moments WHERE topic_tags @> '[\"work\"]'::jsonb AND resource_timestamp >= '2026-11-23'",
+            True,
+        ),
+        (
+            "SELECT * FROM files WHERE (mime_type = 'a' OR mime_type = 'b') AND upload_timestamp >= '2026-11-23' ORDER BY upload_timestamp DESC",
+            True,
+        ),
+        ('SEARCH "kafka" IN resources', False),  # the named time was dropped
+        ('LOOKUP "Sarah"', False),
+        ("SELECT * FROM resources WHERE created_at >= '2026-11-25'", False),  # half a range
+        (
+            "SELECT * FROM resources WHERE created_at >= '2026-11-25' AND created_at < '2026-11-26' AND name = 'x'",
+            False,
+        ),  # time not last
+        (
+            "SELECT * FROM resources WHERE name = 'x' OR created_at >= '2026-11-23'",
+            False,
+        ),  # OR escapes the time
+    ],
+)
+def test_required_time_filter(text: str, ok: bool, ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
+    assert accepts(ll_tokenizer, qwen_tokenizer, REQUIRED, text) is ok
+
+
+def test_required_time_is_ignored_where_search_cannot_filter(ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
+    p8fs = REQUIRED.model_copy(update={"profile": Profile.P8FS})
+    assert accepts(ll_tokenizer, qwen_tokenizer, p8fs, 'SEARCH "kafka" IN resources')
+
+
 def test_dated_grammar_allows_only_resolved_boundaries(ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
     ok = "SEARCH \"x\" IN resources WHERE created_at >= '2026-11-16' AND created_at < '2026-11-23'"
     assert accepts(ll_tokenizer, qwen_tokenizer, SPECS["dated"], ok)

@@ -75,6 +75,10 @@ class DecodeSpec(BaseModel):
     # None: any well-formed timestamp with any operator. A tuple: only `f >= start`
     # and `f < end` of these ranges (an empty tuple forbids timestamp literals).
     time_ranges: tuple[TimeRange, ...] | None = None
+    # The request named a time: the query must be a SEARCH or SELECT whose WHERE ends
+    # with one resolved range on a timestamp field (`... AND f >= 's' AND f < 'e'`).
+    # Only where the profile lets SEARCH filter (a p8fs SEARCH cannot carry a time).
+    require_time: bool = False
 
 
 # ---------------------------------------------------------------- the source
@@ -222,12 +226,25 @@ class _DecodeBuilder:
         self.rules = PROFILE_RULES[spec.profile]
         self.defs = _definitions(grammar_source())
 
+    @property
+    def time_required(self) -> bool:
+        spec = self.spec
+        return bool(spec.require_time and spec.time_ranges and self.rules.search_where)
+
+    def tables(self) -> list[TableSpec]:
+        tables = list(self.spec.catalog.tables)
+        if self.time_required:
+            tables = [t for t in tables if t.fields_of(FieldType.TIMESTAMP)]
+        return tables
+
     def build(self) -> str:
         spec, rules, d = self.spec, self.rules, self.defs
         catalog = spec.catalog
         statements = ["lookup", "search", "traverse", "select"]
         if rules.fuzzy:
             statements.insert(2, "fuzzy")
+        if self.time_required:
+            statements = ["search", "select"]
         d["statement"] = _alts(statements)
         limits = spec.limits
         d["keys"] = _repeat("KEY", '"," _S', limits.list_items)
@@ -237,7 +254,7 @@ class _DecodeBuilder:
 
         if rules.search_where or rules.search_limit:
             d["search"] = '"SEARCH" _S DQSTRING _S "IN" _S search_body'
-            d["search_body"] = _alts(self._table_body(t, order=False) for t in catalog.tables)
+            d["search_body"] = _alts(self._table_body(t, order=False) for t in self.tables())
         else:
             d["search"] = '"SEARCH" _S DQSTRING _S "IN" _S TABLE'
             d.pop("search_body")
@@ -246,7 +263,7 @@ class _DecodeBuilder:
         d["seed_search"] = '"SEARCH" _S DQSTRING' + (
             f' (_S "IN" _S ({_alts(_lit(t) for t in others)}))?' if others else ""
         )
-        d["select_body"] = _alts(self._table_body(t, order=True) for t in catalog.tables)
+        d["select_body"] = _alts(self._table_body(t, order=True) for t in self.tables())
         d["threshold"] = '"THRESHOLD" _S PROB'
         d["PROB"] = r"/0(\.[0-9]{1,15})?|1(\.0{1,15})?/"
         d["limit"] = '"LIMIT" _S COUNT'
@@ -282,7 +299,7 @@ class _DecodeBuilder:
         parts = [_lit(t)]
         where_ok = order or rules.search_where
         if where_ok and self._condition_rules(table):
-            parts.append(f"(_S where__{t})?")
+            parts.append(f"_S where__{t}" if self.time_required else f"(_S where__{t})?")
         if order and self._order_rules(table):
             parts.append(f"(_S order__{t})?")
         if order or rules.search_limit:
@@ -312,6 +329,10 @@ class _DecodeBuilder:
             return False
         limits = self.spec.limits
         self.defs[f"where__{t}"] = f'"WHERE" _S or1__{t}'
+        if self.time_required:
+            # Other conditions first (AND-joined, so the time applies to all), time last.
+            self.defs[f"where__{t}"] = f'"WHERE" _S (and1__{t} _S "AND" _S)? time__{t}'
+            self.defs[f"time__{t}"] = _alts(self._time_conditions(table))
         nots = _repeat('"NOT"', "_S", limits.nots)
         for level in range(1, limits.nesting + 2):
             self.defs[f"or{level}__{t}"] = _repeat(
@@ -361,6 +382,19 @@ class _DecodeBuilder:
             out.append(f'{name} _S "@>" _S "\'[" {tags} "]\'::jsonb"')
         return out
 
+    def _time_conditions(self, table: TableSpec) -> list[str]:
+        out = []
+        for field in table.fields_of(FieldType.TIMESTAMP):
+            name = _lit(field.name)
+            for rng in self.spec.time_ranges or ():
+                parts = []
+                if rng.start:
+                    parts.append(f'{name} _S ">=" _S {_lit(_quote(rng.start))}')
+                if rng.end:
+                    parts.append(f'{name} _S "<" _S {_lit(_quote(rng.end))}')
+                out.append("(" + ' _S "AND" _S '.join(parts) + ")")
+        return list(dict.fromkeys(out))
+
     def _timestamp_predicates(self, name: str) -> list[str]:
         ranges = self.spec.time_ranges
         if ranges is None:
@@ -374,11 +408,9 @@ class _DecodeBuilder:
         ends = sorted({r.end for r in ranges if r.end})
         out = []
         if starts:
-            out.append(
-                f'{name} _S ">=" _S ({_alts(_lit(f"{chr(39)}{s}{chr(39)}") for s in starts)})'
-            )
+            out.append(f'{name} _S ">=" _S ({_alts(_lit(_quote(s)) for s in starts)})')
         if ends:
-            out.append(f'{name} _S "<" _S ({_alts(_lit(f"{chr(39)}{e}{chr(39)}") for e in ends)})')
+            out.append(f'{name} _S "<" _S ({_alts(_lit(_quote(e)) for e in ends)})')
         return out
 
     def _literal_terminals(self) -> dict[str, str]:
@@ -390,6 +422,10 @@ class _DecodeBuilder:
             "NUM": r"/-?[0-9]{1,15}(\.[0-9]{1,15})?/",
             "TIMESTAMP": f"/'{TIMESTAMP_PATTERN}'/",
         }
+
+
+def _quote(literal: str) -> str:
+    return "'" + literal.replace("'", "''") + "'"
 
 
 def _count_regex(low: int, high: int) -> str:
