@@ -42,6 +42,7 @@ class Example(BaseModel):
     rem: str
     p8fs: str | None = None
     dates_line: str = ""
+    topic: str = ""  # the request without its date phrases: what selection compares
 
     def answer(self, profile: Profile) -> str:
         return self.p8fs if profile is Profile.P8FS and self.p8fs else self.rem
@@ -74,6 +75,14 @@ def dates_line(resolution: DateResolution) -> str:
         )
         parts.append(f'"{rng.text}" = {bounds}')
     return "Dates: " + "; ".join(parts)
+
+
+def without_dates(text: str, resolution: DateResolution) -> str:
+    """The text with the phrases the resolver recognised blanked out."""
+    spans = [r.span for r in resolution.ranges] + [u.span for u in resolution.unresolved]
+    for begin, end in sorted(spans, reverse=True):
+        text = text[:begin] + " " + text[end:]
+    return text
 
 
 def user_message(request: str, resolution: DateResolution) -> str:
@@ -128,15 +137,16 @@ class PromptLibrary:
             raise UsageError(f"cannot load prompts from {folder}: {exc}") from None
         self.examples_now = datetime.fromisoformat(str(data["now"]))
         self.examples_tz = str(data.get("tz", "UTC"))
-        self.examples = [
-            Example(
-                **item,
-                dates_line=dates_line(
-                    resolve_dates(item["request"], now=self.examples_now, tz=self.examples_tz)
-                ),
+        self.examples = []
+        for item in data["examples"]:
+            resolution = resolve_dates(item["request"], now=self.examples_now, tz=self.examples_tz)
+            self.examples.append(
+                Example(
+                    **item,
+                    dates_line=dates_line(resolution),
+                    topic=without_dates(item["request"], resolution),
+                )
             )
-            for item in data["examples"]
-        ]
         self._idf = self._inverse_document_frequency()
         self._usable: dict[tuple[Catalog, Profile], list[Example]] = {}
 
@@ -159,13 +169,13 @@ class PromptLibrary:
     # -- selection ------------------------------------------------------
 
     def _inverse_document_frequency(self) -> dict[str, float]:
-        docs = [set(_words(e.request)) for e in self.examples]
+        docs = [set(_words(e.topic)) for e in self.examples]
         counts = Counter(w for doc in docs for w in doc)
         n = len(docs)
         return {w: math.log((n + 1) / (c + 0.5)) for w, c in counts.items()}
 
     def _score(self, words: set[str], has_dates: bool, example: Example) -> float:
-        other = set(_words(example.request))
+        other = set(_words(example.topic))
         shared = sum(self._idf.get(w, 1.0) for w in words & other)
         norm = math.sqrt(max(len(words), 1) * max(len(other), 1))
         dated = example.dates_line != "Dates: none"
@@ -204,8 +214,13 @@ class PromptLibrary:
         profile: Profile,
         k: int,
     ) -> BuiltPrompt:
+        # Compared without date phrases: "kafka notes from last week" is about kafka notes,
+        # and should not pick "conversations last week" for sharing "last week".
         examples = self.select(
-            request, k, has_dates=bool(resolution.ranges), pool=self.usable(catalog, profile)
+            without_dates(request, resolution),
+            k,
+            has_dates=bool(resolution.ranges),
+            pool=self.usable(catalog, profile),
         )
         messages = [ChatMessage(role="system", content=self.system_prompt(catalog, profile))]
         for example in examples:

@@ -79,3 +79,15 @@ def test_custom_catalog_hides_examples_it_cannot_run() -> None:
     usable = LIBRARY.usable(catalog, Profile.REM)
     assert usable and all(check_rem(e.rem, catalog=catalog).valid for e in usable)
     assert all(" FROM " not in e.rem for e in usable)
+
+
+def test_selection_ignores_date_words() -> None:
+    """'kafka notes from last week' is about kafka notes: it must not pick an example for
+    sharing 'last week' with it."""
+    request = "kafka notes from last week"
+    resolution = resolve_dates(request, now=LIBRARY.examples_now)
+    built = LIBRARY.build(request, resolution, catalog=default_catalog(), profile=Profile.REM, k=4)
+    closest = built.examples[-1]
+    assert "kafka" in closest.request or "notes" in closest.request, closest.request
+    assert all(e.topic.strip() for e in LIBRARY.examples)
+    assert "last week" not in " ".join(e.topic for e in LIBRARY.examples)
