@@ -172,3 +172,23 @@ def test_stratified_selection_takes_every_category_in_turn() -> None:
     assert [c.id for c in picked] == ["a-0", "b-0", "c-0", "a-1"]
     assert len(select_cases(cases, stratified=True)) == len(cases)
     assert [c.id for c in select_cases(cases, limit=2)] == ["a-0", "a-1"]
+
+
+def test_run_case_scores_answers_and_usage_errors() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from fakes import ScriptedEngine
+
+    from rem_agent.agent import RemAgent
+    from rem_agent.eval.dataset import load_cases
+    from rem_agent.eval.runner import run_case
+
+    case = load_cases(Path(__file__).parent.parent / "eval" / "devset.jsonl")[0]
+    agent = RemAgent(engine_instance=ScriptedEngine(lambda user, grammar: case.expected))
+    right = run_case(agent, case, constrained=True)
+    assert right.predicted == case.expected and right.score.exact and right.error is None
+    wrong_zone = run_case(agent, case.model_copy(update={"tz": "Mars/Base"}), constrained=True)
+    assert wrong_zone.predicted is None and not wrong_zone.score.exact
+    assert (wrong_zone.error or "").startswith("usage error: unknown time zone 'Mars/Base'")

@@ -6,6 +6,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -76,48 +77,33 @@ def _percentile(values: list[float], q: float) -> float:
 
 def run_case(agent: RemAgent, case: DevCase, *, constrained: bool) -> CaseRun:
     now = datetime.fromisoformat(case.now)
+    run: dict[str, Any] = {}
     try:
         result = agent.translate(
             case.nl, now=now, tz=case.tz, profile=case.profile, constrain=constrained, explain=True
         )
     except UsageError as exc:  # a bad case (unknown zone, say): scored as a miss, reported
-        score = score_case(
-            case_id=case.id,
-            category=case.category,
-            predicted=None,
-            references=case.references,
-            profile=case.profile,
-            names_time=case.names_time,
-            catalog=agent.catalog,
-        )
-        return CaseRun(
-            **_case_fields(case),
-            constrained=constrained,
-            predicted=None,
-            error=f"usage error: {exc}",
-            score=score,
-        )
+        run = {"predicted": None, "error": f"usage error: {exc}"}
+    else:
+        run = {
+            "predicted": result.query,
+            "raw_output": result.explain.raw_output if result.explain else None,
+            "error": result.error,
+            "warnings": result.warnings,
+            "total_ms": result.timings.total_ms,
+            "generated_tokens": result.timings.generated_tokens,
+            "tokens_per_s": result.timings.tokens_per_s,
+        }
     score = score_case(
         case_id=case.id,
         category=case.category,
-        predicted=result.query,
+        predicted=run["predicted"],
         references=case.references,
         profile=case.profile,
         names_time=case.names_time,
         catalog=agent.catalog,
     )
-    return CaseRun(
-        **_case_fields(case),
-        constrained=constrained,
-        predicted=result.query,
-        raw_output=result.explain.raw_output if result.explain else None,
-        error=result.error,
-        warnings=result.warnings,
-        total_ms=result.timings.total_ms,
-        generated_tokens=result.timings.generated_tokens,
-        tokens_per_s=result.timings.tokens_per_s,
-        score=score,
-    )
+    return CaseRun(**_case_fields(case), constrained=constrained, score=score, **run)
 
 
 def _case_fields(case: DevCase) -> dict[str, str]:
