@@ -22,7 +22,7 @@ def register(subparsers: Any) -> None:
         help="measure translation quality on a dev set (JSONL)",
         description=(
             "Translate every case of a dev set (one JSON object per line: id, nl, now, tz, "
-            "profile, expected, accept, category) and score the answers: valid %%, exact %%, "
+            "profile, expected, accept, category) and score the answers: valid %, exact %, "
             "component accuracy, latency. Prints a Markdown summary on stdout."
         ),
     )
