@@ -45,6 +45,8 @@ from rem_agent.dates.phrases import (
     YearRef,
 )
 
+_RELATIVE_WORDS: dict[str, Rel] = {"this": "this", "last": "last", "next": "next", "past": "last"}
+
 _TOKEN = re.compile(
     r"""
     (?P<iso>\d{4}-\d{2}-\d{2}
@@ -757,13 +759,14 @@ class _Parser:
             return Rolling(unit="week", count=1), j
         return None
 
+    def relative_prefix(self, i: int) -> tuple[Rel, int]:
+        """`this`/`last`/`next`/`past` before a month or weekday name, and where the name starts."""
+        rel = _RELATIVE_WORDS.get(self.word(i) or "")
+        return (rel, i + 1) if rel is not None else ("bare", i)
+
     def month(self, i: int, strong: bool) -> Match | None:
         """March, in March, last March, March 2025, March of last year."""
-        rels: dict[str, Rel] = {"this": "this", "last": "last", "next": "next", "past": "last"}
-        rel: Rel = "bare"
-        j = i
-        if (w := self.word(i)) in rels:
-            rel, j = rels[w], i + 1
+        rel, j = self.relative_prefix(i)
         found = self.month_name(j)
         if found is None:
             return None
@@ -865,11 +868,7 @@ class _Parser:
 
     def weekday(self, i: int, strong: bool) -> tuple[WeekdayRef, int] | None:
         """Monday, on Monday, last Thursday, Monday last week."""
-        rels: dict[str, Rel] = {"this": "this", "last": "last", "next": "next", "past": "last"}
-        rel: Rel = "bare"
-        j = i
-        if (w := self.word(i)) in rels:
-            rel, j = rels[w], i + 1
+        rel, j = self.relative_prefix(i)
         found = self.weekday_name(j)
         if found is None:
             return None
