@@ -19,7 +19,7 @@ from rem_agent.affinity import (
     score_pair,
 )
 from rem_agent.agent import RemAgent
-from rem_agent.cli.common import add_model_options, status
+from rem_agent.cli.common import add_model_options, agent_from_args, status
 from rem_agent.errors import UsageError
 
 
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _agent(args: argparse.Namespace) -> RemAgent:
-    return RemAgent(engine=args.engine, model=args.model, on_status=status)
+    return agent_from_args(args)
 
 
 def _print_result(result: AffinityResult, *, as_json: bool) -> None:

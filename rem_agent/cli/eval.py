@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from rem_agent.agent import RemAgent
-from rem_agent.cli.common import add_model_options, catalog_from, status
+from rem_agent.cli.common import add_model_options, agent_from_args, status
 from rem_agent.errors import UsageError
 from rem_agent.eval.dataset import load_cases, select_cases
 from rem_agent.eval.runner import CaseRun, markdown, run_eval
@@ -82,14 +81,9 @@ def run(args: argparse.Namespace) -> int:
     if not cases:
         raise UsageError("no case matches the --profile / --category filters")
     modes = (True, False) if args.compare else (not args.no_constrain,)
-    agent = RemAgent(
-        engine=args.engine,
-        model=args.model,
-        catalog=catalog_from(args),
-        examples=args.examples,
-        cache_size=0,  # every case must reach the model: a cache hit would fake the latency
-        on_status=status,
-    )
+    # Each case passes its own profile; cache off, so every case reaches the model (a cache
+    # hit would fake the latency).
+    agent = agent_from_args(args, examples=args.examples, cache_size=0)
     agent.load()
     status(f"evaluating {len(cases)} cases ({', '.join(_names(modes))})")
     bar = None
