@@ -1,10 +1,14 @@
 """Pipeline variants side by side: same model, same dev cases, one run.
 
-    python bench/bench_variants.py [--limit 60] [--dated-only]
+    python bench/bench_variants.py [--limit 60] [--dated-only] [--variant NAME ...]
 
 - `default`: the shipped pipeline.
-- `time optional`: the decode grammar does not require the named time (`require_time=False`).
-- `dates in selection`: few-shot examples are picked on the whole request, date words included.
+- `free text`: quoted text may hold any characters, not only the request's words.
+- `any time field`: every timestamp field is allowed, named by the request or not.
+- `time optional`: the decode grammar does not require the named time.
+- `no request narrowing`: all three above at once (the grammar knows only the
+  language, the catalog and the resolved dates).
+- `6 examples`: six few-shot examples instead of four.
 """
 
 from __future__ import annotations
@@ -15,39 +19,45 @@ import time
 from collections.abc import Callable, Iterator
 
 import rem_agent.agent as agent_module
-import rem_agent.prompts as prompts_module
 from rem_agent.agent import RemAgent
 from rem_agent.eval.dataset import load_cases, select_cases
 from rem_agent.eval.runner import mode_report, run_case
 from rem_agent.rem.grammar import DecodeSpec
-
-
-class _TimeOptional(DecodeSpec):
-    def __init__(self, **fields: object) -> None:
-        super().__init__(**{**fields, "require_time": False})
+from rem_agent.request_spec import decode_spec
 
 
 @contextlib.contextmanager
-def _patched(module: object, name: str, value: object) -> Iterator[None]:
-    original = getattr(module, name)
-    setattr(module, name, value)
+def _patched(target: object, name: str, value: object) -> Iterator[None]:
+    original = getattr(target, name)
+    setattr(target, name, value)
     try:
         yield
     finally:
-        setattr(module, name, original)
+        setattr(target, name, original)
+
+
+def _spec_with(**update: object) -> Callable[[], contextlib.AbstractContextManager[None]]:
+    def spec(*args: object, **kwargs: object) -> DecodeSpec:
+        return decode_spec(*args, **kwargs).model_copy(update=update)  # type: ignore[arg-type]
+
+    return lambda: _patched(agent_module, "decode_spec", spec)
 
 
 VARIANTS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
     "default": contextlib.nullcontext,
-    "time optional": lambda: _patched(agent_module, "DecodeSpec", _TimeOptional),
-    "dates in selection": lambda: _patched(prompts_module, "without_dates", lambda text, _: text),
+    "free text": _spec_with(words=None),
+    "any time field": _spec_with(named_time_fields=None),
+    "time optional": _spec_with(require_time=False),
+    "no request narrowing": _spec_with(words=None, named_time_fields=None, require_time=False),
 }
+EXAMPLES = {"6 examples": 6}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=60)
     parser.add_argument("--dated-only", action="store_true")
+    parser.add_argument("--variant", action="append", choices=[*VARIANTS, *EXAMPLES])
     args = parser.parse_args()
     cases = select_cases(load_cases("eval/devset.jsonl"), stratified=True, limit=args.limit)
     if args.dated_only:
@@ -59,9 +69,10 @@ def main() -> None:
     )
     print("| variant | exact % | statement % | table % | time field % | dates % | seconds |")
     print("|---|---|---|---|---|---|---|")
-    for name, patch in VARIANTS.items():
+    for name in args.variant or [*VARIANTS, *EXAMPLES]:
         started = time.perf_counter()
-        with patch():
+        agent.examples = EXAMPLES.get(name, 4)
+        with VARIANTS.get(name, contextlib.nullcontext)():
             runs = [run_case(agent, c, constrained=True) for c in cases]
         summary = mode_report(True, runs).summary
         c = summary.components

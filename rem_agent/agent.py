@@ -23,14 +23,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rem_agent.dates import DateResolution, WeekStart, resolve_dates
-from rem_agent.engines.base import Engine, Generation
+from rem_agent.engines.base import Engine, Generation, GenerationStats
 from rem_agent.errors import RemAgentError, UsageError
 from rem_agent.prompts import Example, PromptLibrary
 from rem_agent.rem import ast
 from rem_agent.rem.catalog import Catalog, default_catalog
 from rem_agent.rem.check import check_rem
-from rem_agent.rem.grammar import DecodeSpec, TimeRange, decode_grammar
+from rem_agent.rem.grammar import decode_grammar
 from rem_agent.rem.profile import Profile, parse_profile
+from rem_agent.request_spec import decode_spec, search_without_topic
 
 if TYPE_CHECKING:
     from rem_agent.affinity import AffinityResult
@@ -74,6 +75,8 @@ class Explain(BaseModel):
     prompt_tokens: int = 0
     grammar_chars: int = 0
     raw_output: str | None = None
+    # The answer decoded first, when it was a SEARCH without a topic and was decoded again.
+    first_answer: str | None = None
 
 
 class Translation(BaseModel):
@@ -346,21 +349,12 @@ class RemAgent:
         prompt = self.prompts.build(
             request, resolution, catalog=self.catalog, profile=opts.profile, k=opts.examples
         )
-        grammar = None
+        spec = None
         if opts.constrain:
-            ranges = tuple(
-                TimeRange(start=r.start_literal(), end=r.end_literal()) for r in resolution.ranges
-            )
-            # A named time must reach the query (the resolver found it; the model may not
-            # drop it): in the rem profile the grammar requires the filter.
-            spec = DecodeSpec(
-                catalog=self.catalog,
-                profile=opts.profile,
-                time_ranges=ranges,
-                require_time=bool(ranges),
-            )
-            grammar = decode_grammar(spec)
+            spec = decode_spec(request, resolution, catalog=self.catalog, profile=opts.profile)
+        grammar = decode_grammar(spec) if spec is not None else None
         extra = {"cancel": cancel} if cancel is not None else {}
+        first_answer = None
         try:
             generation = engine.generate(
                 prompt.messages,
@@ -369,6 +363,20 @@ class RemAgent:
                 prefix_messages=prompt.static_messages,
                 **extra,
             )
+            prompt_tokens = generation.stats.prompt_tokens
+            if spec is not None and self._search_without_topic(generation.text, opts.profile):
+                # A filter dressed as a search: decode again with SEARCH off (the prompt is
+                # in the engine's cache, so this costs only the new answer's tokens).
+                grammar = decode_grammar(spec.model_copy(update={"search": False}))
+                retry = engine.generate(
+                    prompt.messages,
+                    grammar=grammar,
+                    max_tokens=self.max_tokens,
+                    prefix_messages=prompt.static_messages,
+                    **extra,
+                )
+                first_answer = generation.text
+                generation = _combined(generation, retry)
         except RemAgentError:
             raise
         except Exception as exc:  # the engine is third-party code: report, don't crash
@@ -387,14 +395,20 @@ class RemAgent:
             started,
             explain=Explain(
                 examples=[e.request for e in prompt.examples],
-                prompt_tokens=generation.stats.prompt_tokens,
+                prompt_tokens=prompt_tokens,
                 grammar_chars=len(grammar or ""),
                 raw_output=generation.text,
+                first_answer=first_answer,
             )
             if explain
             else None,
             examples=prompt.examples,
         )
+
+    def _search_without_topic(self, output: str, profile: Profile) -> bool:
+        checked = check_rem(output.strip(), profile=profile, catalog=self.catalog)
+        tree = checked.tree
+        return isinstance(tree, ast.Search) and search_without_topic(tree, self.catalog)
 
     def _from_generation(
         self,
@@ -522,6 +536,23 @@ class RemAgent:
             self._cache.move_to_end(key)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
+
+
+def _combined(first: Generation, second: Generation) -> Generation:
+    """The second answer, with the cost of both decodes."""
+    a, b = first.stats, second.stats
+    decode_ms = a.decode_ms + b.decode_ms
+    generated = a.generated_tokens + b.generated_tokens
+    stats = GenerationStats(
+        prompt_tokens=a.prompt_tokens + b.prompt_tokens,
+        cached_prompt_tokens=a.cached_prompt_tokens + b.cached_prompt_tokens,
+        generated_tokens=generated,
+        prefill_ms=a.prefill_ms + b.prefill_ms,
+        decode_ms=decode_ms,
+        total_ms=a.total_ms + b.total_ms,
+        tokens_per_s=generated / (decode_ms / 1000) if decode_ms else 0.0,
+    )
+    return second.model_copy(update={"stats": stats})
 
 
 def _range_key(resolution: DateResolution) -> tuple[tuple[str | None, str | None], ...]:

@@ -42,7 +42,10 @@ class Example(BaseModel):
     rem: str
     p8fs: str | None = None
     dates_line: str = ""
-    topic: str = ""  # the request without its date phrases: what selection compares
+    # What selection compares: the request without its date phrases and without the names
+    # in it (capitalised after the first word), so "who is priya patel" is not matched to
+    # an example about Priya that asks something else.
+    topic: str = ""
 
     def answer(self, profile: Profile) -> str:
         return self.p8fs if profile is Profile.P8FS and self.p8fs else self.rem
@@ -78,11 +81,7 @@ def dates_line(resolution: DateResolution) -> str:
 
 
 def without_dates(text: str, resolution: DateResolution) -> str:
-    """The text with the phrases the resolver recognised blanked out."""
-    spans = [r.span for r in resolution.ranges] + [u.span for u in resolution.unresolved]
-    for begin, end in sorted(spans, reverse=True):
-        text = text[:begin] + " " + text[end:]
-    return text
+    return resolution.without_phrases(text)
 
 
 def user_message(request: str, resolution: DateResolution) -> str:
@@ -144,7 +143,7 @@ class PromptLibrary:
                 Example(
                     **item,
                     dates_line=dates_line(resolution),
-                    topic=without_dates(item["request"], resolution),
+                    topic=_without_names(without_dates(item["request"], resolution)),
                 )
             )
         self._idf = self._inverse_document_frequency()
@@ -234,5 +233,23 @@ class PromptLibrary:
         return BuiltPrompt(messages=messages, examples=examples, static_messages=1)
 
 
+def _without_names(text: str) -> str:
+    first, *rest = text.split(" ", 1) if text.strip() else [""]
+    return " ".join([first, *(w for w in " ".join(rest).split() if not w[:1].isupper())])
+
+
 def _words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+    # Any number is one word: "my 3 latest uploads" is shaped like "my 5 most recent uploads".
+    return [
+        "#" if w.isdigit() else _stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS
+    ]
+
+
+def _stem(word: str) -> str:
+    """A crude stem, enough to match "works" with "work" and "uploaded" with "uploads"."""
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word

@@ -226,3 +226,33 @@ def test_affinity_runs_on_the_agents_engine() -> None:
     result = agent.affinity("Kafka lag runbook", "Kafka consumer lag notes")
     assert result.affinity_score == 0.9 and result.relationship == "SEE_ALSO"
     assert engine.params[0].json_schema is not None and engine.loads == 1
+
+
+def test_a_search_without_a_topic_is_decoded_again_without_search() -> None:
+    def answer(_msg: str, grammar: str | None) -> str:
+        if grammar is not None and '"SEARCH" _S DQSTRING _S "IN"' in grammar:
+            return 'SEARCH "reflections" IN moments'
+        return "SELECT * FROM moments WHERE moment_type = 'reflection'"
+
+    engine = ScriptedEngine(answer=answer)
+    agent = RemAgent(engine_instance=engine, cache_size=0)
+    result = agent.translate("show reflections", explain=True)
+    assert result.query == "SELECT * FROM moments WHERE moment_type = 'reflection'"
+    assert len(engine.calls) == 2
+    assert result.explain is not None
+    assert result.explain.first_answer == 'SEARCH "reflections" IN moments'
+    assert result.timings.generated_tokens == 4 + 8  # both decodes are counted
+    # unconstrained: one decode, never a retry (there is no grammar to retry with)
+    engine.calls.clear()
+    free = agent.translate("show reflections", constrain=False)
+    assert (free.query, len(engine.calls)) == (
+        "SELECT * FROM moments WHERE moment_type = 'reflection'",
+        1,
+    )
+
+
+def test_a_search_with_a_topic_is_not_decoded_again() -> None:
+    engine = ScriptedEngine(answer=lambda _m, _g: 'SEARCH "hiring" IN moments')
+    agent = RemAgent(engine_instance=engine, cache_size=0)
+    assert agent.translate("meetings about hiring").query == 'SEARCH "hiring" IN moments'
+    assert len(engine.calls) == 1

@@ -38,6 +38,21 @@ def test_runner_scores_a_scripted_engine_in_both_modes() -> None:
     assert "| valid % | 100.0 | 0.0 |" in table
 
 
+def test_compare_alternates_which_mode_runs_first() -> None:
+    """The second run of a case finds its prompt cached; each mode goes second half the time."""
+    cases = load_cases(DEVSET)[:4]
+    agent = RemAgent(
+        engine_instance=ScriptedEngine(answer=lambda _msg, _grammar: 'LOOKUP "x"'), cache_size=0
+    )
+    order: list[tuple[str, bool]] = []
+    run_eval(
+        agent, cases, modes=(True, False), on_case=lambda r: order.append((r.id, r.constrained))
+    )
+    firsts = [constrained for i, (_, constrained) in enumerate(order) if i % 2 == 0]
+    assert firsts == [True, False, True, False]
+    assert [case_id for case_id, _ in order[::2]] == [c.id for c in cases]
+
+
 def test_bad_dev_set_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x"}\n')

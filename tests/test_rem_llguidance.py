@@ -7,13 +7,19 @@ Qwen2.5 tokenizer; what the catalog, profile or resolved dates forbid is not.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from pathlib import Path
+
 import llguidance
 import pytest
 from conftest import rem_md_examples
 from hypothesis import HealthCheck, given, settings
 from rem_strategies import all_types_catalog, statements
 
+from rem_agent.dates import resolve_dates
 from rem_agent.rem import DecodeSpec, Profile, TimeRange, decode_grammar, default_catalog, render
+from rem_agent.request_spec import decode_spec
 
 pytestmark = pytest.mark.model  # the real tokenizer comes from the bundled GGUF
 
@@ -198,3 +204,187 @@ def test_dated_grammar_allows_only_resolved_boundaries(ll_tokenizer, qwen_tokeni
     no_dates = DecodeSpec(catalog=P8FS, time_ranges=())
     assert not accepts(ll_tokenizer, qwen_tokenizer, no_dates, ok)
     assert accepts(ll_tokenizer, qwen_tokenizer, no_dates, 'SEARCH "x" IN resources')
+
+
+# ---------------------------------------------------------------- one request's grammar
+# `rem_agent.request_spec` narrows the grammar to the request's words and time fields.
+
+NOW = datetime(2026, 11, 26, 10, 30)
+
+
+def request_spec(text: str, profile: Profile = Profile.REM) -> DecodeSpec:
+    return decode_spec(text, resolve_dates(text, now=NOW), catalog=P8FS, profile=profile)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "text", "ok"),
+    [
+        (
+            "kafka notes from last week",
+            "SEARCH \"kafka\" IN resources WHERE created_at >= '2026-11-16' AND created_at < '2026-11-23'",
+            True,
+        ),
+        # the date phrase is not topic text
+        (
+            "kafka notes from last week",
+            "SEARCH \"kafka last week\" IN resources WHERE created_at >= '2026-11-16' AND created_at < '2026-11-23'",
+            False,
+        ),
+        ("who is priya patel", 'LOOKUP "Priya Patel"', True),
+        ("who is priya patel", 'LOOKUP "priya patel"', True),
+        ("WHO IS ANNA SCHMIDT", 'LOOKUP "Anna Schmidt"', True),
+        ("WHO IS ANNA SCHMIDT", 'LOOKUP "Anna SchmIDT"', False),
+        ("anything called kuberntes", 'SEARCH "kuberntes" IN resources', True),
+        (
+            "anything called kuberntes",
+            'SEARCH "kubernetes" IN resources',
+            False,
+        ),  # no invented words
+        ("Olivia's manager", 'TRAVERSE reports-to WITH LOOKUP "Olivia" DEPTH 1', True),
+        ("who's Dr. Alvarez?", 'LOOKUP "Dr. Alvarez"', True),
+        ("notes on ci/cd and c++", 'SEARCH "ci/cd c++" IN resources', True),
+        (
+            "stuff tagged travel",
+            "SELECT * FROM moments WHERE topic_tags @> '[\"travel\"]'::jsonb",
+            True,
+        ),
+        (
+            "stuff tagged travel",
+            "SELECT * FROM moments WHERE topic_tags @> '[\"trip\"]'::jsonb",
+            False,
+        ),
+        (
+            "anything tagged #urgent",
+            "SELECT * FROM moments WHERE topic_tags @> '[\"urgent\"]'::jsonb",
+            True,
+        ),
+        # the table's default time field unless the request names another
+        (
+            "docs on gdpr this month",
+            "SEARCH \"gdpr\" IN resources WHERE created_at >= '2026-11-01' AND created_at < '2026-12-01'",
+            True,
+        ),
+        (
+            "docs on gdpr this month",
+            "SEARCH \"gdpr\" IN resources WHERE updated_at >= '2026-11-01' AND updated_at < '2026-12-01'",
+            False,
+        ),
+        (
+            "resources changed since monday",
+            "SELECT * FROM resources WHERE updated_at >= '2026-11-23'",
+            True,
+        ),
+        (
+            "resources changed since monday",
+            "SELECT * FROM resources WHERE created_at >= '2026-11-23'",
+            False,
+        ),
+        ("oldest files", "SELECT * FROM files ORDER BY upload_timestamp ASC", True),
+        ("oldest files", "SELECT * FROM files ORDER BY created_at ASC", False),
+        ("top rated sessions", "SELECT * FROM sessions ORDER BY user_rating DESC", True),
+        # null checks on a time field only where the request names it
+        (
+            "anything on rust async",
+            'SEARCH "rust async" IN resources WHERE created_at IS NOT NULL',
+            False,
+        ),
+        (
+            "last 5 completed sessions",
+            "SELECT * FROM sessions WHERE session_completed_at IS NOT NULL ORDER BY session_completed_at DESC LIMIT 5",
+            True,
+        ),
+        ("unfinished sessions", "SELECT * FROM sessions WHERE session_completed_at IS NULL", True),
+        ("sessions with no rating", "SELECT * FROM sessions WHERE user_rating IS NULL", True),
+        # enum values only where the request names them
+        ("all my mettings", "SELECT * FROM moments WHERE moment_type = 'meeting'", True),
+        (
+            "problem solving moments",
+            "SELECT * FROM moments WHERE moment_type = 'problem_solving'",
+            True,
+        ),
+        (
+            "what did i do yesterday",
+            "SELECT * FROM moments WHERE moment_type = 'meeting' AND resource_timestamp >= '2026-11-25' AND resource_timestamp < '2026-11-26'",
+            False,
+        ),
+        (
+            "meetings or conversations",
+            "SELECT * FROM moments WHERE moment_type IN ('meeting', 'conversation')",
+            True,
+        ),
+        (
+            "meetings or conversations",
+            "SELECT * FROM moments WHERE moment_type IN ('meeting', 'planning')",
+            False,
+        ),
+        # text values are the request's words, except where the catalog says any value
+        ("moments in the kitchen", "SELECT * FROM moments WHERE location = 'kitchen'", True),
+        ("moments in the kitchen", "SELECT * FROM moments WHERE location = 'home'", False),
+        ("my bookmarks", "SELECT * FROM resources WHERE category = 'bookmark'", True),
+        (
+            "resources with names like invoice",
+            "SELECT * FROM resources WHERE name ILIKE '%invoice%'",
+            True,
+        ),
+        ("pdf files", "SELECT * FROM files WHERE mime_type = 'application/pdf'", True),
+        ("o'brien's notes", "SELECT * FROM resources WHERE name = 'o''brien'", True),
+        # a required time is written once, at the end
+        (
+            "moments earlier this week",
+            "SELECT * FROM moments WHERE resource_timestamp < '2026-11-26' AND resource_timestamp >= '2026-11-23' AND resource_timestamp < '2026-11-26'",
+            False,
+        ),
+        ("anything about stuff", 'SEARCH "anything" IN resources', False),
+        # nothing but a date: no text to quote, so only SELECT
+        (
+            "last week",
+            "SELECT * FROM resources WHERE created_at >= '2026-11-16' AND created_at < '2026-11-23'",
+            True,
+        ),
+        (
+            "last week",
+            "SEARCH \"week\" IN resources WHERE created_at >= '2026-11-16' AND created_at < '2026-11-23'",
+            False,
+        ),
+        ("???", "SELECT * FROM resources", True),
+        ("???", 'LOOKUP "???"', False),
+    ],
+)
+def test_request_grammar(
+    request_text: str, text: str, ok: bool, ll_tokenizer, qwen_tokenizer
+) -> None:  # type: ignore[no-untyped-def]
+    assert accepts(ll_tokenizer, qwen_tokenizer, request_spec(request_text), text) is ok
+
+
+def test_p8fs_lookup_keys_still_refuse_its_forbidden_characters(
+    ll_tokenizer, qwen_tokenizer
+) -> None:  # type: ignore[no-untyped-def]
+    spec = request_spec("who is a:b and c", Profile.P8FS)
+    assert not accepts(ll_tokenizer, qwen_tokenizer, spec, 'LOOKUP "a:b"')
+    assert accepts(ll_tokenizer, qwen_tokenizer, spec, 'LOOKUP "c"')
+
+
+def test_a_retry_without_search(ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
+    spec = request_spec("show reflections").model_copy(update={"search": False})
+    assert not accepts(ll_tokenizer, qwen_tokenizer, spec, 'SEARCH "reflections" IN moments')
+    ok = "SELECT * FROM moments WHERE moment_type = 'reflection'"
+    assert accepts(ll_tokenizer, qwen_tokenizer, spec, ok)
+
+
+def _dev_cases() -> list[dict[str, object]]:
+    path = Path(__file__).parents[1] / "eval" / "devset.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("case", _dev_cases(), ids=lambda c: str(c["id"]))
+def test_every_dev_answer_is_decodable_from_its_request(case, ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
+    """The specialisation never rules out the right answer: each dev case's expected REM,
+    or one of its equally correct alternatives, fits the grammar built from its request."""
+    resolution = resolve_dates(
+        str(case["nl"]), now=datetime.fromisoformat(str(case["now"])), tz=str(case["tz"])
+    )
+    spec = decode_spec(
+        str(case["nl"]), resolution, catalog=P8FS, profile=Profile(str(case["profile"]))
+    )
+    answers = [case["expected"], *case["accept"]]  # type: ignore[misc]
+    assert any(accepts(ll_tokenizer, qwen_tokenizer, spec, str(a)) for a in answers)

@@ -64,3 +64,10 @@ class DateResolution(BaseModel):
     unresolved: list[Unresolved]
     now: datetime
     tz: str
+
+    def without_phrases(self, text: str) -> str:
+        """`text` (the request this resolution is of) with every date phrase blanked out."""
+        spans = [r.span for r in self.ranges] + [u.span for u in self.unresolved]
+        for begin, end in sorted(spans, reverse=True):
+            text = text[:begin] + " " + text[end:]
+        return text

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING
 
-from rem_agent.rem.catalog import FieldType, TableSpec
+from rem_agent.rem.catalog import TableSpec
 
 if TYPE_CHECKING:
     from rem_agent.dates.models import DateRange
@@ -66,14 +65,8 @@ def choose_time_field(text: str, table: TableSpec, *, span: tuple[int, int] | No
     the first in the text.
     """
     best: tuple[int, str] | None = None
-    for spec in table.fields_of(FieldType.TIMESTAMP):
-        words = (spec.name, *spec.aliases)
-        pattern = r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b"
-        for match in re.finditer(pattern, text, flags=re.IGNORECASE):
-            if span is None:
-                rank = match.start()
-            else:
-                rank = max(span[0] - match.end(), match.start() - span[1], 0)
-            if best is None or rank < best[0]:
-                best = (rank, spec.name)
+    for start, end, name in table.time_field_mentions(text):
+        rank = start if span is None else max(span[0] - end, start - span[1], 0)
+        if best is None or rank < best[0]:
+            best = (rank, name)
     return table.default_time_field if best is None else best[1]

@@ -7,6 +7,7 @@ checks it. It drives validation, grammar specialisation and the prompt.
 from __future__ import annotations
 
 import functools
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ class FieldSpec(BaseModel):
     type: FieldType
     values: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    # Values a request rarely spells out ('application/pdf' for "pdfs"): decoding does not
+    # limit them to the request's words.
+    any_value: bool = False
 
     @model_validator(mode="after")
     def _enum_has_values(self) -> FieldSpec:
@@ -57,6 +61,9 @@ class TableSpec(BaseModel):
 
     name: str = Field(pattern=f"^{IDENTIFIER_PATTERN}$")
     description: str = ""
+    # Words a request uses for the table's items ("notes" for resources). Alone they are
+    # no topic: `SEARCH "notes" IN resources` is a filter, not a search.
+    aliases: tuple[str, ...] = ()
     default_time_field: str
     fields: tuple[FieldSpec, ...]
 
@@ -82,6 +89,17 @@ class TableSpec(BaseModel):
 
     def fields_of(self, *types: FieldType) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields if f.type in types)
+
+    def time_field_mentions(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, field) for each whole word of `text` that names one of this
+        table's timestamp fields: the field's own name or one of its `aliases`."""
+        found = []
+        for spec in self.fields_of(FieldType.TIMESTAMP):
+            words = (spec.name, *spec.aliases)
+            pattern = r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b"
+            for match in re.finditer(pattern, text, flags=re.IGNORECASE):
+                found.append((match.start(), match.end(), spec.name))
+        return sorted(found)
 
 
 class Catalog(BaseModel):
@@ -131,6 +149,7 @@ class Catalog(BaseModel):
                 TableSpec(
                     name=table_name,
                     description=spec.get("description", ""),
+                    aliases=tuple(spec.get("aliases", ())),
                     default_time_field=spec.get("default_time_field", "created_at"),
                     fields=tuple(fields),
                 )

@@ -79,6 +79,19 @@ class DecodeSpec(BaseModel):
     # with one resolved range on a timestamp field (`... AND f >= 's' AND f < 'e'`).
     # Only where the profile lets SEARCH filter (a p8fs SEARCH cannot carry a time).
     require_time: bool = False
+    # None: quoted text may say anything. A tuple: search text, LOOKUP keys, FUZZY text
+    # and tags are made of these words only (the request's own), joined by single
+    # spaces; tags in lower case. The model picks words; it does not invent them.
+    words: tuple[str, ...] | None = None
+    # None: any timestamp field anywhere. A set of (table, field): the fields the request
+    # names. On a table with none named, only its default time field takes a range or an
+    # ORDER BY; IS [NOT] NULL on a timestamp only where the request names the field.
+    named_time_fields: frozenset[tuple[str, str]] | None = None
+    # None: any value of an enum field. A set of (table, field, value): the values the
+    # request names ("meetings" names 'meeting'); other values cannot be written.
+    enum_values: frozenset[tuple[str, str, str]] | None = None
+    # False: no SEARCH statement (a second decode, after a SEARCH that had no topic).
+    search: bool = True
 
 
 # ---------------------------------------------------------------- the source
@@ -240,16 +253,25 @@ class _DecodeBuilder:
     def build(self) -> str:
         spec, rules, d = self.spec, self.rules, self.defs
         catalog = spec.catalog
-        statements = ["lookup", "search", "traverse", "select"]
-        if rules.fuzzy:
-            statements.insert(2, "fuzzy")
-        if self.time_required:
-            statements = ["search", "select"]
-        d["statement"] = _alts(statements)
         limits = spec.limits
+        key = self._text_terminal(rules.lookup_key_forbidden)
+        text = self._text_terminal()
+        seeds = [name for name, ok in (("lookup", key), ("seed_search", text)) if ok]
+        available = {
+            "lookup": bool(key),
+            "search": bool(text) and spec.search,
+            "fuzzy": bool(text) and rules.fuzzy,
+            "traverse": bool(seeds),
+            "select": True,
+        }
+        if self.time_required:
+            available.update(lookup=False, fuzzy=False, traverse=False)
+        d["statement"] = _alts(name for name, ok in available.items() if ok)
+        d["seed"] = _alts(seeds) if seeds else d["seed"]
         d["keys"] = _repeat("KEY", '"," _S', limits.list_items)
-        d["KEY"] = _dq_regex(limits.text_chars, rules.lookup_key_forbidden)
-        d["DQSTRING"] = _dq_regex(limits.text_chars)
+        for name, terminal in (("KEY", key), ("DQSTRING", text)):
+            if terminal:
+                d[name] = terminal
         d["TABLE"] = _alts(_lit(t) for t in catalog.table_names)
 
         if rules.search_where or rules.search_limit:
@@ -292,6 +314,32 @@ class _DecodeBuilder:
         d.update(self._literal_terminals())
         return _emit(_reachable(d))
 
+    def _text_terminal(self, forbidden_extra: str = "") -> str | None:
+        """A double-quoted string: any text, or the request's words (None: no word fits)."""
+        limits = self.spec.limits
+        if self.spec.words is None:
+            return _dq_regex(limits.text_chars, forbidden_extra)
+        word = _words_regex(w for w in self.spec.words if not set(w) & set(forbidden_extra))
+        if word is None:
+            return None
+        return f'/"{word}(?: {word})*"/ & /"[^"]{{1,{limits.text_chars}}}"/'
+
+    # -- time fields --------------------------------------------------------
+
+    def _range_fields(self, table: TableSpec) -> set[str]:
+        """Timestamp fields of `table` that may take a date range or an ORDER BY."""
+        fields = {f.name for f in table.fields_of(FieldType.TIMESTAMP)}
+        named = self.spec.named_time_fields
+        if named is None:
+            return fields
+        return {f for t, f in named if t == table.name and f in fields} or {
+            table.default_time_field
+        }
+
+    def _null_check_ok(self, table: TableSpec, field: str) -> bool:
+        named = self.spec.named_time_fields
+        return named is None or (table.name, field) in named
+
     # -- per table --------------------------------------------------------
 
     def _table_body(self, table: TableSpec, *, order: bool) -> str:
@@ -310,7 +358,13 @@ class _DecodeBuilder:
         name = f"order__{table.name}"
         if name in self.defs:
             return True
-        fields = [f.name for f in table.fields if TYPE_RULES[f.type].orderable]
+        times = self._range_fields(table)
+        fields = [
+            f.name
+            for f in table.fields
+            if TYPE_RULES[f.type].orderable
+            and (f.type is not FieldType.TIMESTAMP or f.name in times)
+        ]
         if not fields:
             return False
         item = f"item__{table.name}"
@@ -324,7 +378,7 @@ class _DecodeBuilder:
         t = table.name
         if f"where__{t}" in self.defs:
             return True
-        preds = [p for f in table.fields for p in self._field_predicates(f)]
+        preds = [p for f in table.fields for p in self._field_predicates(table, f)]
         if not preds:
             return False
         limits = self.spec.limits
@@ -348,14 +402,17 @@ class _DecodeBuilder:
         self.defs[f"pred__{t}"] = _alts(preds)
         return True
 
-    def _field_predicates(self, field: FieldSpec) -> list[str]:
+    def _field_predicates(self, table: TableSpec, field: FieldSpec) -> list[str]:
         rule = TYPE_RULES[field.type]
         name = _lit(field.name)
         out = [f'{name} _S "IS" _S "NULL"', f'{name} _S "IS" _S "NOT" _S "NULL"']
         if field.type is FieldType.TIMESTAMP:
-            return self._timestamp_predicates(name) + out
+            # A required time has its own place at the end of WHERE; not a second one.
+            ranging = field.name in self._range_fields(table) and not self.time_required
+            ranges = self._timestamp_predicates(name) if ranging else []
+            return ranges + (out if self._null_check_ok(table, field.name) else [])
         literal = {
-            "string": "SQSTRING",
+            "string": "SQSTRING" if field.any_value else self._words_terminal("SQWORDS"),
             "int": "INT",
             "number": "NUM",
             "bool": '("TRUE" | "FALSE")',
@@ -363,9 +420,13 @@ class _DecodeBuilder:
             None: None,
         }[rule.literal]
         if rule.literal == "enum":
-            literal = (
-                "(" + _alts(_lit("'" + v.replace("'", "''") + "'") for v in field.values) + ")"
-            )
+            named = self.spec.enum_values
+            values = [
+                v for v in field.values if named is None or (table.name, field.name, v) in named
+            ]
+            if not values:  # nothing named: a null check here would only be a detour
+                return []
+            literal = "(" + _alts(_lit(_quote(v)) for v in values) + ")"
         if literal is not None:
             if rule.compare_ops:
                 ops = _alts(_lit(op) for op in rule.compare_ops)
@@ -376,15 +437,20 @@ class _DecodeBuilder:
                 items = _repeat(literal, '"," _S', self.spec.limits.list_items)
                 out.append(f'{name} _S "IN" _S "(" {items} ")"')
         if rule.ilike and self.rules.ilike:
-            out.append(f'{name} _S "ILIKE" _S SQSTRING')
-        if rule.contains:
+            pattern = "SQSTRING" if field.any_value else self._words_terminal("SQLIKE")
+            if pattern:
+                out.append(f'{name} _S "ILIKE" _S {pattern}')
+        if rule.contains and self._tag_terminal():
             tags = _repeat("JTAG", '"," _S', self.spec.limits.list_items)
             out.append(f'{name} _S "@>" _S "\'[" {tags} "]\'::jsonb"')
         return out
 
     def _time_conditions(self, table: TableSpec) -> list[str]:
         out = []
+        times = self._range_fields(table)
         for field in table.fields_of(FieldType.TIMESTAMP):
+            if field.name not in times:
+                continue
             name = _lit(field.name)
             for rng in self.spec.time_ranges or ():
                 parts = []
@@ -413,15 +479,67 @@ class _DecodeBuilder:
             out.append(f'{name} _S "<" _S ({_alts(_lit(_quote(e)) for e in ends)})')
         return out
 
+    def _tag_terminal(self) -> str | None:
+        """A JSON string in a `@>` tag list: any tag, or the request's words in lower case."""
+        bad, limits = FORBIDDEN_CHARS, self.spec.limits
+        if self.spec.words is None:
+            return rf'/"(?:[^"\\\'{bad}]|\'\'|\\["\\]){{1,{limits.tag_chars}}}"/'
+        word = _words_regex(w.lower() for w in self.spec.words if "'" not in w)
+        if word is None:
+            return None
+        return f'/"{word}(?: {word})*"/ & /"[^"]{{1,{limits.tag_chars}}}"/'
+
     def _literal_terminals(self) -> dict[str, str]:
         bad, limits = FORBIDDEN_CHARS, self.spec.limits
-        return {
+        out = {
             "SQSTRING": rf"/'(?:[^'{bad}]|''){{0,{limits.text_chars}}}'/",
-            "JTAG": rf'/"(?:[^"\\\'{bad}]|\'\'|\\["\\]){{1,{limits.tag_chars}}}"/',
             "INT": "/-?[0-9]{1,15}/",
             "NUM": r"/-?[0-9]{1,15}(\.[0-9]{1,15})?/",
             "TIMESTAMP": f"/'{TIMESTAMP_PATTERN}'/",
         }
+        tag = self._tag_terminal()
+        if tag:
+            out["JTAG"] = tag
+        out.update(self._value_terminals)
+        return out
+
+    def _words_terminal(self, name: str) -> str | None:
+        return name if name in self._value_terminals else None
+
+    @functools.cached_property
+    def _value_terminals(self) -> dict[str, str]:
+        """Single-quoted text values: any text, or the request's words (and their singulars,
+        'recipe' for "recipes"); for ILIKE with an optional % at either end."""
+        free = rf"/'(?:[^'{FORBIDDEN_CHARS}]|''){{0,{self.spec.limits.text_chars}}}'/"
+        if self.spec.words is None:
+            return {"SQWORDS": free, "SQLIKE": free}
+        variants = {v for w in self.spec.words for v in (w, w.lower(), _singular(w.lower()))}
+        word = _words_regex(v.replace("'", "''") for v in variants)
+        if word is None:
+            return {}
+        cap = f"/'(?:[^']|''){{1,{self.spec.limits.text_chars}}}'/"
+        return {
+            "SQWORDS": f"/'{word}(?: {word})*'/ & {cap}",
+            "SQLIKE": f"/'%?{word}(?: {word})*%?'/ & {cap}",
+        }
+
+
+_REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~/])")
+_NOT_A_WORD = re.compile(f'[\\s"\\\\{FORBIDDEN_CHARS}]')
+
+
+def _words_regex(words: Iterable[str]) -> str | None:
+    """`(?:w1|w2|...)` matching exactly one of `words`, longest first; None if none is usable."""
+    usable = sorted(
+        {w for w in words if w and not _NOT_A_WORD.search(w)}, key=lambda w: (-len(w), w)
+    )
+    if not usable:
+        return None
+    return "(?:" + "|".join(_REGEX_META.sub(r"\\\1", w) for w in usable) + ")"
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _quote(literal: str) -> str:
