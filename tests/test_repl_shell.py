@@ -187,6 +187,18 @@ def test_explain_shows_examples_and_token_counts() -> None:
     assert "dates    none in the request" in s.text
 
 
+def test_explain_shows_a_first_answer_that_was_decoded_again() -> None:
+    def answer(user: str, grammar: str | None) -> str:
+        if grammar is not None and '"SEARCH" _S DQSTRING _S "IN"' in grammar:
+            return 'SEARCH "meetings" IN moments'
+        return "SELECT * FROM moments WHERE moment_type = 'meeting'"
+
+    agent, _ = scripted(answer)
+    s = run_session(agent, ":explain on\rall meetings\r:quit\r")
+    assert "first    'SEARCH \"meetings\" IN moments' (no topic: decoded again)" in s.text
+    assert "output   \"SELECT * FROM moments WHERE moment_type" in s.text
+
+
 class SlowLoadingEngine(ScriptedEngine):
     def __init__(self, *, fail: bool = False) -> None:
         super().__init__(lambda user, grammar: 'LOOKUP "x"')

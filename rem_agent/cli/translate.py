@@ -103,6 +103,8 @@ def _print_explain(result: Translation) -> None:
     if result.explain:
         for example in result.explain.examples:
             print(f"  shown  {example}", file=err)
+        if result.explain.first_answer is not None:
+            print(f"  first  {result.explain.first_answer!r} (no topic: decoded again)", file=err)
         if result.explain.raw_output is not None:
             print(f"  output {result.explain.raw_output!r}", file=err)
     t = result.timings

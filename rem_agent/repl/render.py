@@ -108,6 +108,8 @@ def explain_text(result: Translation) -> list[tuple[str, str]]:
     if ex is not None:
         for example in ex.examples:
             out += _line("class:dim", f"  example  {example}")
+        if ex.first_answer is not None:
+            out += _line("class:dim", f"  first    {ex.first_answer!r} (no topic: decoded again)")
         if ex.raw_output is not None:
             out += _line("class:dim", f"  output   {ex.raw_output!r}")
         out += _line("class:dim", f"  grammar  {ex.grammar_chars} characters")
