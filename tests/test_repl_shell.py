@@ -196,7 +196,7 @@ def test_explain_shows_a_first_answer_that_was_decoded_again() -> None:
     agent, _ = scripted(answer)
     s = run_session(agent, ":explain on\rall meetings\r:quit\r")
     assert "first    'SEARCH \"meetings\" IN moments' (no topic: decoded again)" in s.text
-    assert "output   \"SELECT * FROM moments WHERE moment_type" in s.text
+    assert 'output   "SELECT * FROM moments WHERE moment_type' in s.text
 
 
 class SlowLoadingEngine(ScriptedEngine):
