@@ -25,10 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from rem_agent.dates import DateResolution, WeekStart, resolve_dates
 from rem_agent.engines.base import Engine, Generation, GenerationStats
 from rem_agent.errors import RemAgentError, UsageError
-from rem_agent.prompts import Example, PromptLibrary
+from rem_agent.prompts import PromptLibrary
 from rem_agent.rem import ast
 from rem_agent.rem.catalog import Catalog, default_catalog
-from rem_agent.rem.check import check_rem
+from rem_agent.rem.check import CheckResult, check_rem
 from rem_agent.rem.grammar import decode_grammar
 from rem_agent.rem.profile import Profile, parse_profile
 from rem_agent.request_spec import decode_spec, search_without_topic
@@ -349,34 +349,39 @@ class RemAgent:
         prompt = self.prompts.build(
             request, resolution, catalog=self.catalog, profile=opts.profile, k=opts.examples
         )
-        spec = None
-        if opts.constrain:
-            spec = decode_spec(request, resolution, catalog=self.catalog, profile=opts.profile)
+        spec = (
+            decode_spec(request, resolution, catalog=self.catalog, profile=opts.profile)
+            if opts.constrain
+            else None
+        )
         grammar = decode_grammar(spec) if spec is not None else None
         extra = {"cancel": cancel} if cancel is not None else {}
-        first_answer = None
-        try:
-            generation = engine.generate(
+
+        def decode(grammar: str | None) -> Generation:
+            return engine.generate(
                 prompt.messages,
                 grammar=grammar,
                 max_tokens=self.max_tokens,
                 prefix_messages=prompt.static_messages,
                 **extra,
             )
+
+        first_answer = None
+        try:
+            generation = decode(grammar)
             prompt_tokens = generation.stats.prompt_tokens
-            if spec is not None and self._search_without_topic(generation.text, opts.profile):
+            checked = self._check(generation, opts.profile)
+            if (
+                spec is not None
+                and isinstance(checked.tree, ast.Search)
+                and search_without_topic(checked.tree, self.catalog)
+            ):
                 # A filter dressed as a search: decode again with SEARCH off (the prompt is
                 # in the engine's cache, so this costs only the new answer's tokens).
                 grammar = decode_grammar(spec.model_copy(update={"search": False}))
-                retry = engine.generate(
-                    prompt.messages,
-                    grammar=grammar,
-                    max_tokens=self.max_tokens,
-                    prefix_messages=prompt.static_messages,
-                    **extra,
-                )
                 first_answer = generation.text
-                generation = _combined(generation, retry)
+                generation = _combined(generation, decode(grammar))
+                checked = self._check(generation, opts.profile)
         except RemAgentError:
             raise
         except Exception as exc:  # the engine is third-party code: report, don't crash
@@ -389,6 +394,7 @@ class RemAgent:
             )
         return self._from_generation(
             generation,
+            checked,
             request,
             resolution,
             opts,
@@ -402,24 +408,21 @@ class RemAgent:
             )
             if explain
             else None,
-            examples=prompt.examples,
         )
 
-    def _search_without_topic(self, output: str, profile: Profile) -> bool:
-        checked = check_rem(output.strip(), profile=profile, catalog=self.catalog)
-        tree = checked.tree
-        return isinstance(tree, ast.Search) and search_without_topic(tree, self.catalog)
+    def _check(self, generation: Generation, profile: Profile) -> CheckResult:
+        return check_rem(generation.text.strip(), profile=profile, catalog=self.catalog)
 
     def _from_generation(
         self,
         generation: Generation,
+        result: CheckResult,
         request: str,
         resolution: DateResolution,
         opts: TranslateOptions,
         started: float,
         *,
         explain: Explain | None,
-        examples: list[Example],
     ) -> Translation:
         stats = generation.stats
         timings = Timings(
@@ -429,8 +432,6 @@ class RemAgent:
             generated_tokens=stats.generated_tokens,
             tokens_per_s=round(stats.tokens_per_s, 2),
         )
-        output = generation.text.strip()
-        result = check_rem(output, profile=opts.profile, catalog=self.catalog)
         if not result.valid:
             why = (
                 "the output was cut off at the token limit"
@@ -445,7 +446,7 @@ class RemAgent:
                 resolution=resolution,
                 timings=timings,
                 explain=explain,
-                error=f"the model's answer is not valid REM ({why}): {output!r}",
+                error=f"the model's answer is not valid REM ({why}): {generation.text.strip()!r}",
             )
         warnings = self._warnings(request, resolution, result.tree, opts)
         return self._translation(

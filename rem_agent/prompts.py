@@ -22,6 +22,7 @@ from rem_agent.errors import UsageError
 from rem_agent.rem.catalog import Catalog, FieldType, TableSpec
 from rem_agent.rem.profile import PROFILE_RULES, Profile
 from rem_agent.resources import data_dir
+from rem_agent.words import singular
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
@@ -78,10 +79,6 @@ def dates_line(resolution: DateResolution) -> str:
         )
         parts.append(f'"{rng.text}" = {bounds}')
     return "Dates: " + "; ".join(parts)
-
-
-def without_dates(text: str, resolution: DateResolution) -> str:
-    return resolution.without_phrases(text)
 
 
 def user_message(request: str, resolution: DateResolution) -> str:
@@ -143,7 +140,7 @@ class PromptLibrary:
                 Example(
                     **item,
                     dates_line=dates_line(resolution),
-                    topic=_without_names(without_dates(item["request"], resolution)),
+                    topic=_without_names(resolution.without_phrases(item["request"])),
                 )
             )
         self._idf = self._inverse_document_frequency()
@@ -216,7 +213,7 @@ class PromptLibrary:
         # Compared without date phrases: "kafka notes from last week" is about kafka notes,
         # and should not pick "conversations last week" for sharing "last week".
         examples = self.select(
-            without_dates(request, resolution),
+            resolution.without_phrases(request),
             k,
             has_dates=bool(resolution.ranges),
             pool=self.usable(catalog, profile),
@@ -247,8 +244,7 @@ def _words(text: str) -> list[str]:
 
 def _stem(word: str) -> str:
     """A crude stem, enough to match "works" with "work" and "uploaded" with "uploads"."""
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        word = word[:-1]
+    word = singular(word)
     for suffix in ("ing", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]

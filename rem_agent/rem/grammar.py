@@ -26,6 +26,7 @@ from rem_agent.rem.catalog import Catalog, FieldSpec, FieldType, TableSpec
 from rem_agent.rem.operators import TYPE_RULES
 from rem_agent.rem.profile import PROFILE_RULES, Profile
 from rem_agent.resources import data_dir
+from rem_agent.words import singular
 
 _DEFINITION = re.compile(r"^([?]?[A-Za-z_][A-Za-z0-9_]*)\s*:(.*)$")
 _COMMENT = re.compile(r"\s*//.*$")
@@ -320,9 +321,7 @@ class _DecodeBuilder:
         if self.spec.words is None:
             return _dq_regex(limits.text_chars, forbidden_extra)
         word = _words_regex(w for w in self.spec.words if not set(w) & set(forbidden_extra))
-        if word is None:
-            return None
-        return f'/"{word}(?: {word})*"/ & /"[^"]{{1,{limits.text_chars}}}"/'
+        return _word_run(word, '"', limits.text_chars) if word else None
 
     # -- time fields --------------------------------------------------------
 
@@ -440,7 +439,7 @@ class _DecodeBuilder:
             pattern = "SQSTRING" if field.any_value else self._words_terminal("SQLIKE")
             if pattern:
                 out.append(f'{name} _S "ILIKE" _S {pattern}')
-        if rule.contains and self._tag_terminal():
+        if rule.contains and self._tag_terminal:
             tags = _repeat("JTAG", '"," _S', self.spec.limits.list_items)
             out.append(f'{name} _S "@>" _S "\'[" {tags} "]\'::jsonb"')
         return out
@@ -479,27 +478,29 @@ class _DecodeBuilder:
             out.append(f'{name} _S "<" _S ({_alts(_lit(_quote(e)) for e in ends)})')
         return out
 
+    @functools.cached_property
     def _tag_terminal(self) -> str | None:
         """A JSON string in a `@>` tag list: any tag, or the request's words in lower case."""
         bad, limits = FORBIDDEN_CHARS, self.spec.limits
         if self.spec.words is None:
             return rf'/"(?:[^"\\\'{bad}]|\'\'|\\["\\]){{1,{limits.tag_chars}}}"/'
         word = _words_regex(w.lower() for w in self.spec.words if "'" not in w)
-        if word is None:
-            return None
-        return f'/"{word}(?: {word})*"/ & /"[^"]{{1,{limits.tag_chars}}}"/'
+        return _word_run(word, '"', limits.tag_chars) if word else None
+
+    @functools.cached_property
+    def _free_value(self) -> str:
+        """Any single-quoted text value."""
+        return rf"/'(?:[^'{FORBIDDEN_CHARS}]|''){{0,{self.spec.limits.text_chars}}}'/"
 
     def _literal_terminals(self) -> dict[str, str]:
-        bad, limits = FORBIDDEN_CHARS, self.spec.limits
         out = {
-            "SQSTRING": rf"/'(?:[^'{bad}]|''){{0,{limits.text_chars}}}'/",
+            "SQSTRING": self._free_value,
             "INT": "/-?[0-9]{1,15}/",
             "NUM": r"/-?[0-9]{1,15}(\.[0-9]{1,15})?/",
             "TIMESTAMP": f"/'{TIMESTAMP_PATTERN}'/",
         }
-        tag = self._tag_terminal()
-        if tag:
-            out["JTAG"] = tag
+        if self._tag_terminal:
+            out["JTAG"] = self._tag_terminal
         out.update(self._value_terminals)
         return out
 
@@ -510,17 +511,16 @@ class _DecodeBuilder:
     def _value_terminals(self) -> dict[str, str]:
         """Single-quoted text values: any text, or the request's words (and their singulars,
         'recipe' for "recipes"); for ILIKE with an optional % at either end."""
-        free = rf"/'(?:[^'{FORBIDDEN_CHARS}]|''){{0,{self.spec.limits.text_chars}}}'/"
         if self.spec.words is None:
-            return {"SQWORDS": free, "SQLIKE": free}
-        variants = {v for w in self.spec.words for v in (w, w.lower(), _singular(w.lower()))}
+            return {"SQWORDS": self._free_value, "SQLIKE": self._free_value}
+        variants = {v for w in self.spec.words for v in (w, w.lower(), singular(w.lower()))}
         word = _words_regex(v.replace("'", "''") for v in variants)
         if word is None:
             return {}
-        cap = f"/'(?:[^']|''){{1,{self.spec.limits.text_chars}}}'/"
+        chars = self.spec.limits.text_chars
         return {
-            "SQWORDS": f"/'{word}(?: {word})*'/ & {cap}",
-            "SQLIKE": f"/'%?{word}(?: {word})*%?'/ & {cap}",
+            "SQWORDS": _word_run(word, "'", chars),
+            "SQLIKE": _word_run(word, "'", chars, edge="%"),
         }
 
 
@@ -538,8 +538,13 @@ def _words_regex(words: Iterable[str]) -> str | None:
     return "(?:" + "|".join(_REGEX_META.sub(r"\\\1", w) for w in usable) + ")"
 
 
-def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+def _word_run(word: str, quote: str, chars: int, *, edge: str = "") -> str:
+    """A quoted run of `word` (a regex) joined by single spaces, at most `chars` characters
+    between the quotes; `edge`: a character allowed at either end (ILIKE's %)."""
+    inside = '[^"]' if quote == '"' else "(?:[^']|'')"  # a single quote inside is doubled
+    end = f"{edge}?" if edge else ""
+    run = f"/{quote}{end}{word}(?: {word})*{end}{quote}/"
+    return f"{run} & /{quote}{inside}{{1,{chars}}}{quote}/"
 
 
 def _quote(literal: str) -> str:
