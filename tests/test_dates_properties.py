@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import subprocess
@@ -156,3 +157,44 @@ def test_results_do_not_depend_on_the_machine_time_zone() -> None:
             assert len(lines) == len(PHRASES)
             outputs.add((tz, proc.stdout))
     assert len(outputs) == 2  # one output per request zone, whatever the machine's zone
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    now=nows,
+    tz=zones,
+    week_start=week_starts,
+    month=st.integers(min_value=1, max_value=12),
+    first=st.integers(min_value=1, max_value=25),  # last <= 28: every month has it
+    length=st.integers(min_value=0, max_value=3),
+)
+def test_a_day_range_reads_the_same_with_the_month_before_or_after(
+    now: datetime, tz: str, week_start: str, month: int, first: int, length: int
+) -> None:
+    last = first + length
+    name = calendar.month_name[month]
+    wordings = [
+        f"{name} {first}-{last}",
+        f"{first}-{last} {name}",
+        f"from {first} to {last} {name}",
+        f"from the {_ordinal(first)} to the {_ordinal(last)} of {name}",
+        f"between the {_ordinal(first)} and the {_ordinal(last)} of {name}",
+    ]
+    seen = set()
+    for text in wordings:
+        result = resolve_dates(text, now=now, tz=tz, week_start=week_start)  # type: ignore[arg-type]
+        (rng,) = result.ranges
+        assert rng.text == text
+        assert rng.start is not None and rng.end is not None
+        seen.add((rng.start, rng.end))
+    ((start, end),) = seen
+    today = resolve_dates("today", now=now, tz=tz).now.date()
+    # one month of one year, the most recent whose first day has begun
+    assert local_date(start) == date(local_date(start).year, month, first) <= today
+    assert local_date(end) - local_date(start) == timedelta(days=length + 1)
+    assert date(local_date(start).year + 1, month, first) > today

@@ -36,6 +36,14 @@ def texts(request: str) -> list[str]:
         ("what happened a while ago", ["a while ago"]),
         ("notes from may", ["from may"]),
         ("notes on sat", ["on sat"]),
+        ("meetings from 13 to 15 July", ["from 13 to 15 July"]),
+        ("notes from the 13th to the 15th of July", ["from the 13th to the 15th of July"]),
+        ("standup notes 13-15 July about kafka", ["13-15 July"]),
+        (
+            "between the 3rd and the 5th of March, who called?",
+            ["between the 3rd and the 5th of March"],
+        ),
+        ("trip July 13-15", ["July 13-15"]),
     ],
 )
 def test_phrases_in_requests(request_text: str, phrases: list[str]) -> None:

@@ -15,6 +15,7 @@ one phrase, not three.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -426,7 +427,9 @@ class _Parser:
     # phrase level --------------------------------------------------------
 
     def phrase(self, i: int) -> Match | None:
-        return _longest(self.range(i), self.bound(i), self.point(i), self.vague(i))
+        return _longest(
+            self.range(i), self.day_range(i), self.bound(i), self.point(i), self.vague(i)
+        )
 
     def point(self, i: int) -> Match | None:
         """A point, optionally after a preposition that joins the span ("in March")."""
@@ -454,6 +457,25 @@ class _Parser:
         if last is None:
             return None
         return Between(first=node, last=last[0]), last[1]  # type: ignore[arg-type]
+
+    def day_range(self, i: int) -> Match | None:
+        """13-15 July, from the 13th to the 15th of July: the month (and year) once, at the end."""
+        lead = self.word(i)
+        j = i + 1 if lead in ("from", "between") else i
+        connectors = {"and", "-", "–", "to"} if lead == "between" else _RANGE_TO
+        first = self.day_number(self.skip(j, "the"))
+        if first is None or first[1] >= self.n or self.t[first[1]].text not in connectors:
+            return None
+        k = first[1] + 1
+        if self.day_number(self.skip(k, "the")) is None:
+            return None  # "13 to July 15" names a month in the middle: not this form
+        last = self.calendar_date(k, strong=True)
+        if last is None:
+            return None
+        node, end = last
+        if node.day < first[0]:
+            return Vague(reason="the first day comes after the last"), end
+        return Between(first=dataclasses.replace(node, day=first[0]), last=node), end
 
     def range_end(self, i: int, first: Phrase) -> tuple[Point, int] | None:
         best = self.point_core(i, strong=True)

@@ -356,6 +356,8 @@ def _has_year(node: object) -> bool:
 
 def _between(node: Between, clock: Clock) -> tuple[datetime, datetime]:
     first, last = node.first, node.last
+    if _one_month(first, last):
+        return _days_in_one_month(first, last, clock)  # type: ignore[arg-type]
     if (
         isinstance(first, PeriodRef | DateRef)
         and not first.has_year
@@ -376,3 +378,29 @@ def _between(node: Between, clock: Clock) -> tuple[datetime, datetime]:
     if start.timestamp() >= end.timestamp():
         raise ResolveError("the range ends before it starts")
     return start, end
+
+
+def _one_month(first: object, last: object) -> bool:
+    """Two days of one month without a year: "13-15 July", "Nov 1 to 5", "Feb 28-29"."""
+    return (
+        isinstance(first, DateRef)
+        and isinstance(last, DateRef)
+        and not first.has_year
+        and not last.has_year
+        and first.month == last.month
+        and first.day <= last.day
+    )
+
+
+def _days_in_one_month(first: DateRef, last: DateRef, clock: Clock) -> tuple[datetime, datetime]:
+    """One year for both days: the most recent whose first day has begun and whose last
+    day exists (anchoring the last day alone would carry "Feb 28-29" to the next leap year)."""
+    today = clock.today
+    for year in range(today.year, today.year - 9, -1):
+        try:
+            begin, finish = date(year, first.month, first.day), date(year, last.month, last.day)
+        except ValueError:
+            continue
+        if begin <= today:
+            return _days(begin, finish + timedelta(days=1), clock)
+    raise ResolveError(f"there are no days {first.day} to {last.day} in month {first.month}")
