@@ -44,6 +44,9 @@ def texts(request: str) -> list[str]:
             ["between the 3rd and the 5th of March"],
         ),
         ("trip July 13-15", ["July 13-15"]),
+        ("what happened fri.", ["fri."]),
+        ("notes from thu. and wed.", ["from thu.", "wed."]),
+        ("budget review sept.", ["sept."]),
     ],
 )
 def test_phrases_in_requests(request_text: str, phrases: list[str]) -> None:
@@ -61,6 +64,10 @@ def test_phrases_in_requests(request_text: str, phrases: list[str]) -> None:
         "24/7 support runbook",
         "top 10 items",
         "meeting with Jan",
+        "meeting with Jan.",
+        "we sat in the sun.",
+        "you may.",
+        "fri",
         "",
     ],
 )

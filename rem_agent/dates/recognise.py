@@ -45,6 +45,7 @@ from rem_agent.dates.phrases import (
     WeekendRef,
     YearRef,
 )
+from rem_agent.dates.vocabulary import PERIOD_ABBREVIATIONS
 
 _RELATIVE_WORDS: dict[str, Rel] = {"this": "this", "last": "last", "next": "next", "past": "last"}
 
@@ -412,8 +413,8 @@ class _Parser:
             return None
         weak = w in _WEAK_MONTHS
         j = i + 1
-        if weak and w != "may":
-            j = self.skip_punct(j, ".")  # "nov. 3"
+        if weak and w != "may" and (k := self.punct(j, ".")) is not None:
+            j, weak = k, w not in PERIOD_ABBREVIATIONS  # "nov. 3"; "sept." alone
         return _MONTHS[w], weak, j
 
     def weekday_name(self, i: int) -> tuple[int, bool, int] | None:
@@ -421,7 +422,9 @@ class _Parser:
         if w is None or w not in _WEEKDAYS:
             return None
         weak = w in _WEAK_WEEKDAYS
-        j = self.skip_punct(i + 1, ".") if weak else i + 1
+        j = i + 1
+        if weak and (k := self.punct(j, ".")) is not None:
+            j, weak = k, w not in PERIOD_ABBREVIATIONS  # "what happened fri."
         return _WEEKDAYS[w], weak, j
 
     # phrase level --------------------------------------------------------
