@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rem_agent.dates import DateResolution, WeekStart, resolve_dates
 from rem_agent.engines.base import Engine, Generation, GenerationStats
 from rem_agent.errors import RemAgentError, UsageError
-from rem_agent.prompts import PromptLibrary
+from rem_agent.prompts import PromptLibrary, PromptStyle
 from rem_agent.rem import ast
 from rem_agent.rem.catalog import Catalog, default_catalog
 from rem_agent.rem.check import CheckResult, check_rem
@@ -71,6 +71,7 @@ class Timings(BaseModel):
 class Explain(BaseModel):
     """What `--explain` shows: why the model saw what it saw."""
 
+    prompt_style: str = "few-shot"
     examples: list[str] = []
     prompt_tokens: int = 0
     grammar_chars: int = 0
@@ -90,6 +91,7 @@ class Translation(BaseModel):
     warnings: list[str] = []
     engine: str
     model: str
+    adapter: str | None = None  # the REM adapter that answered, if any
     source: Source = "model"
     constrained: bool = True
     timings: Timings = Field(default_factory=Timings)
@@ -153,6 +155,7 @@ class RemAgent:
         *,
         engine: str = "auto",
         model: str | None = None,
+        adapter: str | bool = True,
         catalog: Catalog | None = None,
         profile: Profile | str = Profile.REM,
         tz: str = "UTC",
@@ -166,6 +169,8 @@ class RemAgent:
     ) -> None:
         self.engine_request = engine
         self.model_request = model
+        # True: the adapter shipped for the model (if any); False: none; a path: that one.
+        self.adapter_request = adapter
         self.catalog = catalog or default_catalog()
         self.profile = parse_profile(profile)
         self.tz = tz
@@ -190,7 +195,11 @@ class RemAgent:
             if self._engine is None:
                 from rem_agent.engines.select import create_engine
 
-                self._engine = create_engine(self.engine_request, self.model_request)  # type: ignore[arg-type]
+                self._engine = create_engine(
+                    self.engine_request,  # type: ignore[arg-type]
+                    self.model_request,
+                    adapter=self.adapter_request,
+                )
             return self._engine
 
     def load(self) -> Engine:
@@ -203,7 +212,10 @@ class RemAgent:
                 if self._on_status is not None:
                     choice = getattr(engine, "choice", None)
                     why = f" ({choice.reason})" if choice is not None else ""
-                    self._on_status(f"engine {engine.name}{why}, model {engine.model_name}")
+                    with_adapter = f", adapter {engine.adapter.name}" if engine.adapter else ""
+                    self._on_status(
+                        f"engine {engine.name}{why}, model {engine.model_name}{with_adapter}"
+                    )
         return engine
 
     @property
@@ -215,6 +227,17 @@ class RemAgent:
         if self._engine is None:
             return self.engine_request, self.model_request or "default"
         return self._engine.name, self._engine.model_name
+
+    @property
+    def adapter_name(self) -> str | None:
+        """The adapter of the engine, once created (None: the base model answers)."""
+        adapter = getattr(self._engine, "adapter", None)
+        return adapter.name if adapter is not None else None
+
+    @property
+    def prompt_style(self) -> PromptStyle:
+        """An adapted model gets the compact prompt it was trained on; the base, few-shot."""
+        return "compact" if self.adapter_name is not None else "few-shot"
 
     # -- translation ------------------------------------------------------
 
@@ -347,7 +370,12 @@ class RemAgent:
             raise Cancelled("the request was cancelled before the model started")
         engine = self.load()
         prompt = self.prompts.build(
-            request, resolution, catalog=self.catalog, profile=opts.profile, k=opts.examples
+            request,
+            resolution,
+            catalog=self.catalog,
+            profile=opts.profile,
+            k=opts.examples,
+            style=self.prompt_style,
         )
         spec = (
             decode_spec(request, resolution, catalog=self.catalog, profile=opts.profile)
@@ -400,6 +428,7 @@ class RemAgent:
             opts,
             started,
             explain=Explain(
+                prompt_style=self.prompt_style,
                 examples=[e.request for e in prompt.examples],
                 prompt_tokens=prompt_tokens,
                 grammar_chars=len(grammar or ""),
@@ -467,6 +496,11 @@ class RemAgent:
         opts: TranslateOptions,
     ) -> list[str]:
         warnings = [f"could not resolve {u.text!r}: {u.reason}" for u in resolution.unresolved]
+        warnings += [  # a misspelt date word was corrected: say how the phrase was read
+            f'read "{p.text}" as "{p.read_as}"'
+            for p in (*resolution.ranges, *resolution.unresolved)
+            if p.read_as is not None
+        ]
         used = _literals(tree)
         for rng in resolution.ranges:
             bounds = {b for b in (rng.start_literal(), rng.end_literal()) if b}
@@ -498,6 +532,7 @@ class RemAgent:
         started: float | None = None,
     ) -> Translation:
         engine, model = self.describe() if source == "model" else ("none", "none")
+        adapter = self.adapter_name if source == "model" else None
         if timings is None:
             timings = Timings(total_ms=_ms_since(started) if started else 0.0)
         dates = [
@@ -513,6 +548,7 @@ class RemAgent:
             warnings=warnings or [],
             engine=engine,
             model=model,
+            adapter=adapter,
             source=source,
             constrained=opts.constrain,
             timings=timings,

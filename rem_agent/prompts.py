@@ -1,7 +1,12 @@
-"""The chat a model sees: a system prompt rendered from the catalog, a few
-similar worked examples, then the request with its resolved dates.
+"""The chat a model sees, in one of two styles:
 
-The words live in `prompts/` (system.md, examples.yaml); this module only
+- few-shot (the base model): a system prompt rendered from the catalog, a few similar
+  worked examples, then the request with its resolved dates;
+- compact (a model with a REM adapter): a short fixed system message, then the request
+  with its resolved dates. The adapter learned the catalog and the examples' lessons in
+  training (`rem_agent/train/`), which builds its data with this same prompt.
+
+The words live in `prompts/` (system.md, compact.md, examples.yaml); this module only
 loads, selects and assembles them.
 """
 
@@ -12,6 +17,7 @@ import re
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -50,6 +56,9 @@ class Example(BaseModel):
 
     def answer(self, profile: Profile) -> str:
         return self.p8fs if profile is Profile.P8FS and self.p8fs else self.rem
+
+
+PromptStyle = Literal["few-shot", "compact"]
 
 
 class BuiltPrompt(BaseModel):
@@ -128,6 +137,7 @@ class PromptLibrary:
         folder = folder or data_dir("prompts")
         try:
             self.system_template = (folder / "system.md").read_text(encoding="utf-8")
+            self.compact_template = (folder / "compact.md").read_text(encoding="utf-8")
             data = yaml.safe_load((folder / "examples.yaml").read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise UsageError(f"cannot load prompts from {folder}: {exc}") from None
@@ -201,6 +211,28 @@ class PromptLibrary:
             .strip()
         )
 
+    def compact_system_prompt(self, catalog: Catalog, profile: Profile) -> str:
+        """Tens of tokens, the same for every request of a profile (so its KV cache is kept).
+        The default catalog is what the adapter was trained on; another adds its tables."""
+        from rem_agent.rem.catalog import default_catalog
+
+        tables = "" if catalog == default_catalog() else "\nTables:\n" + render_tables(catalog)
+        notes = "" if profile is Profile.REM else f" Profile: {profile.value}."
+        return (
+            self.compact_template.replace("{profile_notes}", notes)
+            .replace("{tables}", tables)
+            .strip()
+        )
+
+    def build_compact(
+        self, request: str, resolution: DateResolution, *, catalog: Catalog, profile: Profile
+    ) -> BuiltPrompt:
+        messages = [
+            ChatMessage(role="system", content=self.compact_system_prompt(catalog, profile)),
+            ChatMessage(role="user", content=user_message(request, resolution)),
+        ]
+        return BuiltPrompt(messages=messages, examples=[], static_messages=1)
+
     def build(
         self,
         request: str,
@@ -209,7 +241,10 @@ class PromptLibrary:
         catalog: Catalog,
         profile: Profile,
         k: int,
+        style: PromptStyle = "few-shot",
     ) -> BuiltPrompt:
+        if style == "compact":
+            return self.build_compact(request, resolution, catalog=catalog, profile=profile)
         # Compared without date phrases: "kafka notes from last week" is about kafka notes,
         # and should not pick "conversations last week" for sharing "last week".
         examples = self.select(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from rem_agent.engines.base import (
     ChatMessage,
@@ -12,6 +13,7 @@ from rem_agent.engines.base import (
     GenerationStats,
     LocalEngine,
 )
+from rem_agent.models.adapters import Adapter, AdapterManifest
 
 
 class ScriptedEngine(LocalEngine):
@@ -61,3 +63,11 @@ def fake_generation(text: str) -> Generation:
         tokens_per_s=50.0,
     )
     return Generation(text=text, stats=stats, stop_reason="stop")
+
+
+def fake_adapter(name: str = "scripted-rem") -> Adapter:
+    """An adapter record for orchestration tests: engines doubles never read its files."""
+    manifest = AdapterManifest(
+        name=name, base_model="scripted-model", rank=1, alpha=1.0, targets=("q_proj",), sha256={}
+    )
+    return Adapter(manifest=manifest, folder=Path("/nonexistent-adapter"))

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakes import ScriptedEngine
+from fakes import ScriptedEngine, fake_adapter
 
 from rem_agent.agent import RemAgent
 from rem_agent.cli import main
 from rem_agent.eval.dataset import load_cases
-from rem_agent.eval.runner import markdown, run_eval
+from rem_agent.eval.runner import Variant, markdown, run_eval, variants_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "eval" / "devset.jsonl"
@@ -28,7 +28,7 @@ def test_runner_scores_a_scripted_engine_in_both_modes() -> None:
         return answers.get(request, 'LOOKUP "somebody else"') if grammar else "nonsense"
 
     agent = RemAgent(engine_instance=ScriptedEngine(answer=answer), cache_size=0)
-    report = run_eval(agent, cases, modes=(True, False), dataset="dev")
+    report = run_eval(variants_for(agent, (True, False)), cases, dataset="dev")
     constrained, free = report.modes
     assert (constrained.summary.valid_pct, constrained.summary.exact_pct) == (100.0, 75.0)
     assert (free.summary.valid_pct, free.summary.exact_pct) == (0.0, 0.0)
@@ -46,11 +46,49 @@ def test_compare_alternates_which_mode_runs_first() -> None:
     )
     order: list[tuple[str, bool]] = []
     run_eval(
-        agent, cases, modes=(True, False), on_case=lambda r: order.append((r.id, r.constrained))
+        variants_for(agent, (True, False)),
+        cases,
+        on_case=lambda r: order.append((r.id, r.constrained)),
     )
     firsts = [constrained for i, (_, constrained) in enumerate(order) if i % 2 == 0]
     assert firsts == [True, False, True, False]
     assert [case_id for case_id, _ in order[::2]] == [c.id for c in cases]
+
+
+def test_variants_of_two_agents_rotate_and_report_their_prompt() -> None:
+    """Base + few-shot against adapter + compact, each in both modes: four columns, and
+    every variant runs first on a quarter of the cases."""
+    cases = load_cases(DEVSET)[:8]
+    seen: dict[str, list[str]] = {"base": [], "adapter": []}
+
+    def scripted(label: str) -> ScriptedEngine:
+        def answer(user_msg: str, grammar: str | None) -> str:
+            seen[label].append(user_msg)
+            return 'LOOKUP "x"'
+
+        return ScriptedEngine(answer=answer)
+
+    base = RemAgent(engine_instance=scripted("base"), cache_size=0)
+    adapted_engine = scripted("adapter")
+    adapted_engine.adapter = fake_adapter()
+    adapted = RemAgent(engine_instance=adapted_engine, cache_size=0)
+    variants: list[Variant] = [
+        *variants_for(base, (True, False), label="base"),
+        *variants_for(adapted, (True, False), label="adapter"),
+    ]
+    order: list[str] = []
+    report = run_eval(variants, cases, on_case=lambda r: order.append(r.id))
+    assert [m.mode for m in report.modes] == [
+        "base constrained",
+        "base unconstrained",
+        "adapter constrained",
+        "adapter unconstrained",
+    ]
+    assert [m.prompt_style for m in report.modes] == ["few-shot", "few-shot", "compact", "compact"]
+    assert report.modes[2].adapter == adapted_engine.adapter.name
+    assert all(len(m.cases) == len(cases) for m in report.modes)
+    assert len(order) == 4 * len(cases)
+    assert "adapter constrained: compact prompt, adapter" in markdown(report)
 
 
 def test_bad_dev_set_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

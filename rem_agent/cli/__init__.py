@@ -14,7 +14,18 @@ from collections.abc import Sequence
 from rem_agent import __version__
 from rem_agent.errors import RemAgentError
 
-_COMMANDS = ("translate", "repl", "serve", "eval", "affinity", "check", "dates", "models")
+_COMMANDS = (
+    "translate",
+    "repl",
+    "serve",
+    "eval",
+    "affinity",
+    "check",
+    "dates",
+    "models",
+    "data",
+    "finetune",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -79,6 +79,24 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         help="bundled model name, a .gguf file, an MLX directory or a Hugging Face repo id "
         "(default: the bundled Qwen2.5-Coder-0.5B)",
     )
+    adapter = parser.add_mutually_exclusive_group()
+    adapter.add_argument(
+        "--adapter",
+        metavar="DIR",
+        help="a REM adapter folder (from `rem-agent finetune`) instead of the one shipped "
+        "for the model",
+    )
+    adapter.add_argument(
+        "--no-adapter",
+        action="store_true",
+        help="the base model with the few-shot prompt, without the shipped REM adapter",
+    )
+
+
+def adapter_from(args: argparse.Namespace) -> str | bool:
+    if getattr(args, "no_adapter", False):
+        return False
+    return getattr(args, "adapter", None) or True
 
 
 def status(message: str) -> None:
@@ -91,7 +109,12 @@ def agent_from_args(args: argparse.Namespace, **overrides: Any) -> RemAgent:
     reporting model progress on stderr."""
     from rem_agent.agent import RemAgent
 
-    settings: dict[str, Any] = {"engine": args.engine, "model": args.model, "on_status": status}
+    settings: dict[str, Any] = {
+        "engine": args.engine,
+        "model": args.model,
+        "adapter": adapter_from(args),
+        "on_status": status,
+    }
     if hasattr(args, "catalog"):
         settings["catalog"] = catalog_from(args)
     for name in ("profile", "tz"):

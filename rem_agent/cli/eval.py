@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from rem_agent.cli.common import add_model_options, agent_from_args, status
 from rem_agent.errors import UsageError
 from rem_agent.eval.dataset import load_cases, select_cases
-from rem_agent.eval.runner import CaseRun, markdown, run_eval
+from rem_agent.eval.runner import CaseRun, Variant, markdown, run_eval, variants_for
 from rem_agent.rem.profile import Profile, parse_profile
 
 
@@ -43,6 +43,12 @@ def register(subparsers: Any) -> None:
         "--compare",
         action="store_true",
         help="run every case constrained and unconstrained, and print both columns",
+    )
+    parser.add_argument(
+        "--compare-adapter",
+        action="store_true",
+        help="run every case on the base model with the few-shot prompt AND on the adapted "
+        "model with the compact prompt (with --compare: four columns)",
     )
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N cases")
     parser.add_argument(
@@ -85,12 +91,26 @@ def run(args: argparse.Namespace) -> int:
     # hit would fake the latency).
     agent = agent_from_args(args, examples=args.examples, cache_size=0)
     agent.load()
-    status(f"evaluating {len(cases)} cases ({', '.join(_names(modes))})")
+    variants: list[Variant] = []
+    if args.compare_adapter:
+        if args.no_adapter:
+            raise UsageError("--compare-adapter compares with the adapter: drop --no-adapter")
+        if agent.adapter_name is None:
+            raise UsageError(
+                "--compare-adapter needs an adapter: this model ships none (pass --adapter DIR)"
+            )
+        base = agent_from_args(args, examples=args.examples, cache_size=0, adapter=False)
+        base.load()
+        variants += variants_for(base, modes, label="base")
+        variants += variants_for(agent, modes, label="adapter")
+    else:
+        variants = variants_for(agent, modes)
+    status(f"evaluating {len(cases)} cases ({', '.join(v.name for v in variants)})")
     bar = None
     if not args.no_progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(cases) * len(modes), file=sys.stderr, unit="case", leave=False)
+        bar = tqdm(total=len(cases) * len(variants), file=sys.stderr, unit="case", leave=False)
 
     trace = _open_trace(args.trace)
 
@@ -104,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             bar.set_postfix_str(run.id)
 
     try:
-        report = run_eval(agent, cases, modes=modes, dataset=args.file, on_case=advance)
+        report = run_eval(variants, cases, dataset=args.file, on_case=advance)
     finally:
         if bar is not None:
             bar.close()
@@ -127,7 +147,3 @@ def _open_trace(path: str | None) -> TextIO | None:
         return open(path, "a", encoding="utf-8")  # closed by run() after the last case
     except OSError as exc:
         raise UsageError(f"cannot write the trace to {path}: {exc.strerror}") from None
-
-
-def _names(modes: tuple[bool, ...]) -> list[str]:
-    return ["constrained" if m else "unconstrained" for m in modes]

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from rem_agent.models.adapters import shipped_adapters
 from rem_agent.models.bundle import ensure_gguf, gguf_status
 from rem_agent.models.gguf_to_mlx import convert, default_mlx_dir, is_converted
 from rem_agent.models.progress import StderrProgress
@@ -78,6 +79,16 @@ def _list(args: argparse.Namespace) -> int:
                 "gguf": str(status.path) if status.cached else None,
                 "verified": status.cached and status.size_ok and status.stamped,
                 "mlx": mlx_dirs,
+                "adapters": [
+                    {
+                        "name": a.name,
+                        "default": True,
+                        "folder": str(a.folder),
+                        "sha256": a.manifest.sha256,
+                    }
+                    for a in shipped_adapters()
+                    if a.manifest.base_model == spec.name
+                ],
             }
         )
     if args.json:
@@ -98,6 +109,11 @@ def _list(args: argparse.Namespace) -> int:
         print(f"  sha256   : {row['sha256']}")
         for d in row["mlx"]:
             print(f"  mlx      : {d}")
+        for adapter in row["adapters"]:
+            print(f"  adapter  : {adapter['name']} (default; --no-adapter for the base)")
+            print(f"             {adapter['folder']}")
+            for rel, digest in adapter["sha256"].items():
+                print(f"             sha256 {digest}  {rel}")
     return 0
 
 

@@ -101,6 +101,8 @@ def _print_explain(result: Translation) -> None:
     if not result.dates:
         print("  date   (none in the request)", file=err)
     if result.explain:
+        adapter = f", adapter {result.adapter}" if result.adapter else ", no adapter"
+        print(f"  prompt {result.explain.prompt_style}{adapter}", file=err)
         for example in result.explain.examples:
             print(f"  shown  {example}", file=err)
         if result.explain.first_answer is not None:

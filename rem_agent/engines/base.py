@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from rem_agent.models.adapters import Adapter
 
 Role = Literal["system", "user", "assistant"]
 StopReason = Literal["stop", "length", "cancelled"]
@@ -71,6 +74,7 @@ class Engine(Protocol):
 
     name: str
     model_name: str
+    adapter: Adapter | None  # the LoRA adapter applied to the model, if any
 
     def load(self, progress: ProgressFn | None = None) -> None:
         """Load the model and tokenizer; a no-op when already loaded."""
@@ -138,6 +142,7 @@ class LocalEngine:
 
     name: str
     model_name: str
+    adapter: Adapter | None = None
     _lock: threading.RLock
 
     @property

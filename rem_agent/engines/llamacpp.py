@@ -30,6 +30,7 @@ from rem_agent.engines.base import (
     common_prefix_len,
 )
 from rem_agent.errors import RemAgentError
+from rem_agent.models.adapters import Adapter
 
 if TYPE_CHECKING:  # outlines is imported on load, not with the package
     from rem_agent.engines.constraint import GrammarCache
@@ -78,8 +79,10 @@ class LlamaCppEngine(LocalEngine):
         n_threads: int | None = None,
         grammar_cache_size: int = DEFAULT_GRAMMAR_CACHE,
         kv_overrides: dict[str, bool | int | float | str] | None = None,
+        adapter: Adapter | None = None,
     ) -> None:
         self.model_path = Path(model_path)
+        self.adapter = adapter
         self.model_name = model_name or self.model_path.stem
         self._n_ctx = n_ctx
         self._n_threads = n_threads or max(1, os.cpu_count() or 1)
@@ -117,6 +120,12 @@ class LlamaCppEngine(LocalEngine):
             started = time.perf_counter()
             if progress:
                 progress(f"loading {self.model_name} with llama.cpp from {self.model_path}")
+            lora_path = None
+            if self.adapter is not None:
+                self.adapter.verify("llamacpp")
+                lora_path = str(self.adapter.gguf)
+                if progress:
+                    progress(f"with the adapter {self.adapter.name}")
             try:
                 llama = llama_cpp.Llama(
                     model_path=str(self.model_path),
@@ -124,6 +133,7 @@ class LlamaCppEngine(LocalEngine):
                     n_threads=self._n_threads,
                     n_threads_batch=self._n_threads,
                     kv_overrides=self._kv_overrides,
+                    lora_path=lora_path,
                     verbose=False,
                 )
             except (ValueError, RuntimeError, OSError) as exc:

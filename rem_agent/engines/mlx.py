@@ -26,6 +26,7 @@ from rem_agent.engines.base import (
     common_prefix_len,
 )
 from rem_agent.errors import RemAgentError
+from rem_agent.models.adapters import Adapter
 
 if TYPE_CHECKING:  # outlines is imported on load, not with the package
     from rem_agent.engines.constraint import GrammarCache
@@ -56,8 +57,10 @@ class MlxEngine(LocalEngine):
         grammar_cache_size: int = DEFAULT_GRAMMAR_CACHE,
         prefix_snapshots: int = DEFAULT_PREFIX_SNAPSHOTS,
         cpu_dtype: str | None = CPU_DTYPE,
+        adapter: Adapter | None = None,
     ) -> None:
         self.model_path = Path(model_path)
+        self.adapter = adapter
         self.model_name = model_name or self.model_path.name
         self._grammar_cache_size = grammar_cache_size
         self._max_snapshots = max(0, prefix_snapshots)
@@ -89,8 +92,12 @@ class MlxEngine(LocalEngine):
 
             from rem_agent.engines.constraint import GrammarCache
 
+            adapter_path = None
+            if self.adapter is not None:
+                self.adapter.verify("mlx")
+                adapter_path = str(self.adapter.mlx_dir)
             try:
-                model, tokenizer = mlx_load(str(self.model_path))
+                model, tokenizer = mlx_load(str(self.model_path), adapter_path=adapter_path)
             except (OSError, ValueError) as exc:
                 raise RemAgentError(f"cannot load MLX model {self.model_path}: {exc}") from exc
             self._cast_for_cpu(model)

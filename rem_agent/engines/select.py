@@ -74,27 +74,36 @@ def create_engine(
     engine: EngineRequest = "auto",
     model: str | None = None,
     *,
+    adapter: str | bool = True,
     progress: Progress | None = None,
 ) -> Engine:
     """An engine (not yet loaded) for `model` (`--model`; None = the bundled default).
 
-    Prepares the files the engine reads, which the first time may join the bundled GGUF
-    or convert it to MLX (both cached). The returned engine's `name`, `model_name` and
+    `adapter`: True takes the REM adapter shipped for a bundled model (if any), False
+    none (`--no-adapter`), a path another adapter (`--adapter PATH`). Prepares the files
+    the engine reads, which the first time may join the bundled GGUF or convert it to
+    MLX (both cached). The returned engine's `name`, `model_name`, `adapter` and
     `choice` say what was picked and why.
     """
     from rem_agent.models import resolve_model
+    from rem_agent.models.adapters import resolve_adapter
 
     source = resolve_model(model)
+    chosen_adapter = resolve_adapter(adapter, source.name, bundled=source.kind == "bundled")
     choice = choose_engine(engine, model_kind=source.kind)
     if choice.engine == "llamacpp":
         from rem_agent.models.bundle import local_gguf
 
         created: LlamaCppEngine | MlxEngine = LlamaCppEngine(
-            local_gguf(source, progress), model_name=source.name
+            local_gguf(source, progress), model_name=source.name, adapter=chosen_adapter
         )
     else:
         from rem_agent.models.gguf_to_mlx import local_mlx_dir
 
-        created = MlxEngine(local_mlx_dir(source, progress=progress), model_name=source.name)
+        created = MlxEngine(
+            local_mlx_dir(source, progress=progress),
+            model_name=source.name,
+            adapter=chosen_adapter,
+        )
     created.choice = choice
     return created

@@ -1,4 +1,8 @@
-"""Run a dev set through one RemAgent, in one or both decoding modes, and report."""
+"""Run a dev set through one or more variants (an agent and a decoding mode), and report.
+
+A variant is what one column of the report measures: for example the base model with
+its few-shot prompt, or the adapted model with the compact prompt, each constrained by
+the grammar or not. All variants run in one pass over the cases."""
 
 from __future__ import annotations
 
@@ -8,12 +12,29 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from rem_agent.agent import RemAgent
 from rem_agent.errors import UsageError
 from rem_agent.eval.dataset import DevCase
 from rem_agent.eval.metrics import COMPONENTS, CaseScore, Summary, score_case, summarise
+
+
+class Variant(BaseModel):
+    """One column of a report: an agent and whether it decodes under the grammar."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    name: str
+    agent: RemAgent
+    constrained: bool = True
+
+
+def variants_for(agent: RemAgent, modes: tuple[bool, ...], *, label: str = "") -> list[Variant]:
+    """One variant per mode of one agent, named "constrained" / "unconstrained"
+    (prefixed with `label`, e.g. "adapter constrained")."""
+    prefix = f"{label} " if label else ""
+    return [Variant(name=prefix + _mode_name(m), agent=agent, constrained=m) for m in modes]
 
 
 class CaseRun(BaseModel):
@@ -42,8 +63,11 @@ class CategorySummary(BaseModel):
 
 
 class ModeReport(BaseModel):
-    mode: str  # "constrained" | "unconstrained"
+    mode: str  # the variant's name, e.g. "constrained" or "adapter unconstrained"
     constrained: bool
+    model: str = ""
+    adapter: str | None = None
+    prompt_style: str = "few-shot"
     summary: Summary
     latency_p50_ms: float
     latency_p95_ms: float
@@ -118,7 +142,9 @@ def _case_fields(case: DevCase) -> dict[str, str]:
     }
 
 
-def mode_report(constrained: bool, runs: list[CaseRun]) -> ModeReport:
+def mode_report(
+    constrained: bool, runs: list[CaseRun], *, variant: Variant | None = None
+) -> ModeReport:
     by_category: dict[str, list[CaseScore]] = defaultdict(list)
     for run in runs:
         by_category[run.category].append(run.score)
@@ -128,9 +154,13 @@ def mode_report(constrained: bool, runs: list[CaseRun]) -> ModeReport:
         categories[name] = CategorySummary(n=s.n, valid_pct=s.valid_pct, exact_pct=s.exact_pct)
     latencies = [r.total_ms for r in runs if r.total_ms > 0]
     speeds = [r.tokens_per_s for r in runs if r.tokens_per_s > 0]
+    agent = variant.agent if variant is not None else None
     return ModeReport(
-        mode=_mode_name(constrained),
+        mode=variant.name if variant is not None else _mode_name(constrained),
         constrained=constrained,
+        model=agent.describe()[1] if agent is not None else "",
+        adapter=agent.adapter_name if agent is not None else None,
+        prompt_style=agent.prompt_style if agent is not None else "few-shot",
         summary=summarise([r.score for r in runs]),
         latency_p50_ms=_percentile(latencies, 50),
         latency_p95_ms=_percentile(latencies, 95),
@@ -141,34 +171,39 @@ def mode_report(constrained: bool, runs: list[CaseRun]) -> ModeReport:
 
 
 def run_eval(
-    agent: RemAgent,
+    variants: list[Variant],
     cases: list[DevCase],
     *,
-    modes: tuple[bool, ...] = (True,),
     dataset: str = "",
     on_case: Callable[[CaseRun], None] | None = None,
 ) -> EvalReport:
-    """Translate every case in every mode (True = constrained). With two modes each
-    case runs in both before the next, so load on a shared machine hits both alike, and
-    the mode that goes first alternates: the second run of a case finds its prompt in the
-    engine's cache, and each mode gets that advantage on half the cases."""
+    """Translate every case in every variant. Each case runs in all variants before the
+    next, so load on a shared machine hits them alike, and the order rotates per case:
+    a later run of a case may find its prompt in the engine's cache, and each variant
+    gets that advantage equally often."""
+    if not variants:
+        raise UsageError("nothing to evaluate: no variant")
     started = datetime.now().astimezone().isoformat(timespec="seconds")
-    runs: dict[bool, list[CaseRun]] = {m: [] for m in modes}
+    runs: list[list[CaseRun]] = [[] for _ in variants]
+    order = list(range(len(variants)))
     for index, case in enumerate(cases):
-        for constrained in modes if index % 2 == 0 else modes[::-1]:
-            run = run_case(agent, case, constrained=constrained)
-            runs[constrained].append(run)
+        shift = index % len(order)
+        for i in order[shift:] + order[:shift]:
+            run = run_case(variants[i].agent, case, constrained=variants[i].constrained)
+            runs[i].append(run)
             if on_case is not None:
                 on_case(run)
-    engine, model = agent.describe()
+    engine, model = variants[0].agent.describe()
     return EvalReport(
         dataset=dataset,
         engine=engine,
         model=model,
-        examples=agent.examples,
+        examples=variants[0].agent.examples,
         started_at=started,
         n_cases=len(cases),
-        modes=[mode_report(m, runs[m]) for m in modes],
+        modes=[
+            mode_report(v.constrained, r, variant=v) for v, r in zip(variants, runs, strict=True)
+        ],
     )
 
 
@@ -186,9 +221,13 @@ _LABELS = {
 def markdown(report: EvalReport) -> str:
     """The summary table (one column per mode) and the per-category exact/valid table."""
     heads = [m.mode for m in report.modes]
+    prompts = "; ".join(
+        f"{m.mode}: {m.prompt_style} prompt" + (f", adapter {m.adapter}" if m.adapter else "")
+        for m in report.modes
+    )
     lines = [
         f"Dev set `{report.dataset}`: {report.n_cases} cases, model {report.model} "
-        f"on {report.engine}, {report.examples} examples",
+        f"on {report.engine} ({prompts})",
         "",
         "| metric | " + " | ".join(heads) + " |",
         "|---|" + "---:|" * len(heads),
