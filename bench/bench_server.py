@@ -7,6 +7,16 @@ no response was lost or given to the wrong request.
 
     python bench/bench_server.py                       # bundled real model, modest load
     python bench/bench_server.py --fake --requests 2000 --clients 50   # server overhead only
+    python bench/bench_server.py --burst 24 --warmup 3 # load test: 24 distinct at once
+
+`--burst N` is the load test of a busy search bar: N distinct requests sent at the same
+moment, each on its own connection, against the server's real deadline (`--deadline`,
+default 30 s as `rem-agent serve`). It reports how many were answered (200), refused at
+once because the queue ahead would outlast the deadline (503, with Retry-After) and
+answered late (504), p50/p95 latency of each, the throughput and the service time the
+server measured (`/v1/info`). `--warmup K` first sends K requests one by one, so the
+server has measured its service time before the burst (without it, the burst meets a
+cold server that knows no service time yet).
 
 With the real model every request's answer is unknown in advance, so "mismatched"
 means: a date the answer mentions that is not in its request, or two different answers
@@ -76,14 +86,14 @@ def fake_answer(request: str) -> str:
     return f'SEARCH "{request}" IN resources'
 
 
-def _serve(fake: bool, fake_ms: float, queue: int, port_out: Any) -> None:
+def _serve(fake: bool, fake_ms: float, queue: int, deadline_s: float, port_out: Any) -> None:
     import uvicorn
 
     from rem_agent.agent import RemAgent
     from rem_agent.server import ServerSettings, create_app
 
     agent = RemAgent(engine_instance=_FakeEngine(fake_ms / 1000)) if fake else RemAgent()
-    app = create_app(agent, ServerSettings(max_queue=queue, deadline_s=600))
+    app = create_app(agent, ServerSettings(max_queue=queue, deadline_s=deadline_s))
     # proto=TCP: asyncio sets TCP_NODELAY only on such sockets (else 40 ms delayed-ACK stalls).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
@@ -131,6 +141,7 @@ class Outcome:
     status: int
     seconds: float
     body: dict[str, Any] | None
+    retry_after: str | None = None
 
 
 async def run_clients(url: str, texts: list[str], clients: int, max_s: float) -> list[Outcome]:
@@ -149,12 +160,13 @@ async def run_clients(url: str, texts: list[str], clients: int, max_s: float) ->
         while todo and time.perf_counter() < stop_at:
             i, text = todo.pop(0)
             started = time.perf_counter()
+            retry: str | None = None
             try:
                 r = await http.post("/v1/translate", json={"text": text, "now": NOW})
-                status, body = r.status_code, r.json()
+                status, body, retry = r.status_code, r.json(), r.headers.get("retry-after")
             except httpx.HTTPError:
                 status, body = 0, None
-            outcomes[i] = Outcome(text, status, time.perf_counter() - started, body)
+            outcomes[i] = Outcome(text, status, time.perf_counter() - started, body, retry)
 
     async with httpx.AsyncClient(base_url=url, transport=transport, timeout=600) as http:
         await asyncio.gather(*(client(http) for _ in range(clients)))
@@ -200,14 +212,32 @@ def main() -> int:
     parser.add_argument("--repeat", type=float, default=0.5, help="share of repeated requests")
     parser.add_argument("--max-seconds", type=float, default=300, help="stop sending after this")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--burst", type=int, metavar="N", help="load test: N distinct requests sent at once"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=0, metavar="K", help="with --burst: K requests first"
+    )
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=None,
+        help="the server's per-request deadline (default: 30 s with --burst, else 600 s)",
+    )
     args = parser.parse_args()
+    if args.burst is not None:
+        # Every request distinct and in flight at once: one client each, no repeats.
+        args.clients, args.requests, args.repeat = args.burst, args.burst, 0.0
     clients = args.clients or (50 if args.fake else 8)
     total = args.requests or (2000 if args.fake else 60)
+    deadline_s = args.deadline or (30.0 if args.burst is not None else 600.0)
 
     ctx = mp.get_context("spawn")
     port_out = ctx.Queue()
     server = ctx.Process(
-        target=_serve, args=(args.fake, args.fake_ms, max(64, clients * 2), port_out), daemon=True
+        target=_serve,
+        args=(args.fake, args.fake_ms, max(64, clients * 2), deadline_s, port_out),
+        daemon=True,
     )
     server.start()
     try:
@@ -227,6 +257,8 @@ def main() -> int:
             time.sleep(0.1)
         info = httpx.get(f"{url}/v1/info").json()
         texts = workload(total, args.repeat, args.seed)
+        if args.burst is not None:
+            return run_burst(args, url, texts, deadline_s)
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
         outcomes = asyncio.run(run_clients(url, texts, clients, args.max_seconds))
@@ -238,6 +270,81 @@ def main() -> int:
     finally:
         server.terminate()
         server.join(10)
+
+
+def run_burst(args: argparse.Namespace, url: str, texts: list[str], deadline_s: float) -> int:
+    """The load test: `--warmup` requests one by one, then every text at once."""
+    import httpx
+
+    rng = random.Random(args.seed + 1)
+    warm = [t for t in request_texts(len(texts) + args.warmup, rng) if t not in set(texts)]
+    with httpx.Client(base_url=url, timeout=600) as http:
+        for text in warm[: args.warmup]:
+            http.post("/v1/translate", json={"text": text, "now": NOW})
+        before = http.get("/v1/info").json()
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    outcomes = asyncio.run(run_clients(url, texts, len(texts), args.max_seconds))
+    elapsed = time.perf_counter() - started
+    load_after = os.getloadavg()[0]
+    after = httpx.get(f"{url}/v1/info").json()
+    report_burst(args, before, after, outcomes, elapsed, deadline_s, (load_before, load_after))
+    lost = sum(o.status == 0 for o in outcomes)
+    return 0 if mismatches(outcomes, args.fake) == 0 and lost == 0 else 1
+
+
+def report_burst(
+    args: argparse.Namespace,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    outcomes: list[Outcome],
+    elapsed: float,
+    deadline_s: float,
+    load: tuple[float, float],
+) -> None:
+    engine = f"{after['engine']} / {after['model']}"
+    if args.fake:
+        engine += f" (fake, {args.fake_ms:g} ms per generation)"
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {load[0]:.1f} -> "
+          f"{load[1]:.1f}; engine {engine}")  # fmt: skip
+    warm = before["service"]
+    print(
+        f"burst of {len(outcomes)} distinct requests at once, deadline {deadline_s:g} s, "
+        f"{args.warmup} warm-up requests (service time known before: "
+        f"{_seconds(warm['service_time_mean_s'])} mean over {warm['samples']} jobs)"
+    )
+    print()
+    groups = [
+        ("answered (200)", [o for o in outcomes if o.status == 200]),
+        ("refused at once (503)", [o for o in outcomes if o.status == 503]),
+        ("late (504)", [o for o in outcomes if o.status == 504]),
+        ("other", [o for o in outcomes if o.status not in (200, 503, 504)]),
+    ]
+    print(f"{'':24}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+    for name, group in [("all", outcomes), *groups]:
+        values = [o.seconds for o in group]
+        top = max(values) * 1000 if values else float("nan")
+        print(f"{name:24}{len(values):>6}{pct(values, 0.5):>10.1f}{pct(values, 0.95):>10.1f}"
+              f"{top:>10.1f}")  # fmt: skip
+    print()
+    answered = len(groups[0][1])
+    print(f"throughput             {answered / elapsed:10.2f} answers/s over {elapsed:.1f} s")
+    retries = sorted(int(o.retry_after) for o in groups[1][1] if o.retry_after)
+    if retries:
+        print(f"Retry-After            {retries[0]:>7} .. {retries[-1]} s")
+    svc = after["service"]
+    print(
+        f"server's measure       p50 {_seconds(svc['service_time_p50_s'])}, mean "
+        f"{_seconds(svc['service_time_mean_s'])} per job, "
+        f"{svc['answers_per_s'] or float('nan'):.2f} answers/s while busy, "
+        f"over the last {svc['samples']} jobs"
+    )
+    print(f"lost (sent, no answer) {sum(o.status == 0 for o in outcomes):10d}")
+    print(f"mismatched             {mismatches(outcomes, args.fake):10d}")
+
+
+def _seconds(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.2f} s"
 
 
 def report(

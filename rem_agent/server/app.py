@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -21,7 +22,7 @@ from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
@@ -31,11 +32,18 @@ from rem_agent.dates import load_zone
 from rem_agent.errors import RemAgentError, UsageError
 from rem_agent.rem.profile import Profile
 from rem_agent.server.metrics import Metrics
-from rem_agent.server.queue import DeadlineExceeded, QueueFull, Scheduler, SchedulerClosed
+from rem_agent.server.queue import (
+    DeadlineExceeded,
+    Overloaded,
+    QueueFull,
+    Scheduler,
+    SchedulerClosed,
+)
 from rem_agent.server.schemas import (
     BatchRequest,
     BatchResponse,
     ItemError,
+    OverloadedBody,
     ServerSettings,
     TranslateRequest,
     describe_validation_error,
@@ -48,17 +56,50 @@ LoadState = Literal["idle", "loading", "ready", "failed"]
 CLIENT_CLOSED = 499  # nginx's code for "client closed the request"; only ever logged
 
 
+# /metrics name, `ServiceStats` field, help text.
+_SERVICE_GAUGES = (
+    (
+        "rem_agent_service_time_p50_seconds",
+        "service_time_p50_s",
+        "median model time per job over the recent jobs",
+    ),
+    (
+        "rem_agent_service_time_mean_seconds",
+        "service_time_mean_s",
+        "mean model time per job over the recent jobs",
+    ),
+    (
+        "rem_agent_service_rate_per_second",
+        "answers_per_s",
+        "jobs the model finishes per second while busy (1 / mean time per job)",
+    ),
+    ("rem_agent_service_samples", "samples", "recent jobs the service figures come from"),
+    (
+        "rem_agent_expected_wait_seconds",
+        "expected_wait_s",
+        "foreseen time to answer a new request now: (jobs ahead + 1) x mean time per job",
+    ),
+)
+
+
 class ServiceError(Exception):
-    """An answer other than a translation: HTTP status, message, metrics kind, headers."""
+    """An answer other than a translation: HTTP status, message, metrics kind, headers,
+    and optionally a fuller body than `{"error": message}`."""
 
     def __init__(
-        self, status: int, message: str, kind: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        message: str,
+        kind: str,
+        headers: dict[str, str] | None = None,
+        body: BaseModel | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.kind = kind
         self.headers = headers or {}
+        self.body = body
 
 
 class RemService:
@@ -85,9 +126,23 @@ class RemService:
             lambda: self.scheduler.waiting,
         )
         self.metrics.gauge("rem_agent_model_busy", "1 while the model runs a job", self._busy)
+        self._service_gauges()
         self.metrics.gauge(
             "rem_agent_model_loaded", "1 once the model is loaded", lambda: int(self.agent.loaded)
         )
+
+    def _service_gauges(self) -> None:
+        """The measured service rate, from the scheduler's estimate (NaN until measured)."""
+
+        def read(field: str) -> Callable[[], float]:
+            def value() -> float:
+                got = getattr(self.scheduler.stats(), field)
+                return math.nan if got is None else float(got)
+
+            return value
+
+        for name, field, help_text in _SERVICE_GAUGES:
+            self.metrics.gauge(name, help_text, read(field))
 
     def _depth(self) -> int:
         return self.scheduler.depth
@@ -166,6 +221,24 @@ class RemService:
                 "queue_full",
                 {"Retry-After": str(exc.retry_after)},
             ) from None
+        except Overloaded as exc:
+            # Said now rather than with a 504 at the deadline: the client can retry or
+            # tell the user at once, and the connection is not held for nothing.
+            message = f"the model is busy: {exc}; retry in {exc.retry_after} s"
+            raise ServiceError(
+                503,
+                message,
+                "overloaded",
+                {"Retry-After": str(exc.retry_after)},
+                OverloadedBody(
+                    error=message,
+                    retry_after_s=exc.retry_after,
+                    queue_ahead=exc.ahead,
+                    service_time_s=exc.service_s,
+                    expected_wait_s=exc.expected_s,
+                    time_left_s=exc.budget_s,
+                ),
+            ) from None
         except DeadlineExceeded:
             raise ServiceError(
                 504,
@@ -213,6 +286,7 @@ class RemService:
                 "max_batch": self.settings.max_batch,
                 "max_body_bytes": self.settings.max_body_bytes,
             },
+            "service": self.scheduler.stats().model_dump(mode="json"),
         }
 
     def health(self) -> tuple[int, dict[str, Any]]:
@@ -361,7 +435,8 @@ async def _serve(
     except ServiceError as exc:
         svc.metrics.error(exc.kind)
         status = exc.status
-        return _json({"error": exc.message}, exc.status, exc.headers)
+        body = exc.body.model_dump(mode="json") if exc.body else {"error": exc.message}
+        return _json(body, exc.status, exc.headers)
     except ClientDisconnect:
         svc.metrics.error("disconnected")
         status = CLIENT_CLOSED

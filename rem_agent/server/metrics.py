@@ -20,6 +20,7 @@ DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 ERROR_KINDS = (
     "bad_input",  # 4xx: the caller must fix the request
     "queue_full",  # 503: too many requests waiting for the model
+    "overloaded",  # 503 at once: the queue ahead would outlast the deadline
     "deadline",  # 504: no answer within the deadline
     "disconnected",  # the client went away before the answer
     "unavailable",  # 503: the model failed to load

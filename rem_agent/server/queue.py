@@ -8,6 +8,10 @@ that can run one generation at a time (llama.cpp is not re-entrant). So:
 - one worker runs the jobs, one at a time, in a dedicated thread, off the event loop;
 - identical requests in flight (same key) share one job and one generation;
 - each waiter has a deadline (`DeadlineExceeded`);
+- a request that would wait past its deadline is refused at once (`Overloaded`), and so is
+  a queued job that can no longer make it once the estimate moves: holding a connection
+  for an answer that comes too late helps no one. The wait is foreseen from the queue
+  position and `ServiceEstimate`, the model's recent service times;
 - a job whose waiters have all gone away (the user kept typing) is cancelled: removed
   if still queued, its cancel event set if running, so the model moves on.
 """
@@ -18,11 +22,15 @@ import asyncio
 import contextlib
 import math
 import queue
+import statistics
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from rem_agent.server.metrics import Metrics
 
@@ -43,6 +51,26 @@ class DeadlineExceeded(Exception):
     """The answer did not come within the request's deadline."""
 
 
+class Overloaded(Exception):
+    """The queue ahead would take longer than the request's deadline: refused at once.
+
+    `retry_after` is the whole seconds until the queue is expected to have room for a
+    request with the same deadline.
+    """
+
+    def __init__(self, *, ahead: int, service_s: float, budget_s: float, retry_after: int) -> None:
+        self.ahead = ahead
+        self.service_s = service_s
+        self.expected_s = (ahead + 1) * service_s
+        self.budget_s = budget_s
+        self.retry_after = retry_after
+        super().__init__(
+            f"{ahead} requests are ahead of this one at about {service_s:.2g} s each, so the "
+            f"answer would take about {self.expected_s:.1f} s, more than the "
+            f"{budget_s:.1f} s left before its deadline"
+        )
+
+
 class SchedulerClosed(Exception):
     """The service is shutting down."""
 
@@ -57,19 +85,68 @@ class Job(Generic[T]):
     cancel: threading.Event = field(default_factory=threading.Event)
     waiters: int = 1
     state: JobState = "queued"
+    deadline: float = math.inf  # the latest of its waiters' deadlines (event-loop time)
+    budget_s: float = math.inf  # that waiter's whole time limit, for Retry-After
+    run_s: float | None = None  # time the model thread spent in `work` (set by the worker)
+
+
+class ServiceStats(BaseModel):
+    """The model's measured service, as `/v1/info` and `/metrics` show it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    samples: int = Field(description="finished jobs the figures below come from")
+    window: int = Field(description="most recent jobs kept")
+    service_time_p50_s: float | None = Field(description="median model time per job")
+    service_time_mean_s: float | None = Field(description="mean model time per job")
+    answers_per_s: float | None = Field(
+        description="jobs per second the model finishes while busy (1 / mean)"
+    )
+    queue_ahead: int = Field(description="jobs a new request would wait behind, running included")
+    expected_wait_s: float | None = Field(
+        description="foreseen time to answer a new request now: (ahead + 1) x mean"
+    )
+
+
+class ServiceEstimate:
+    """Recent model service times: the last `window` finished jobs, nothing older.
+
+    Owned by one `Scheduler` and touched only on its event loop. A window rather than an
+    all-time average so the estimate follows the machine (another process taking the
+    CPU, a bigger model); its size bounds the memory.
+    """
+
+    def __init__(self, window: int = 32) -> None:
+        self.window = window
+        self._times: deque[float] = deque(maxlen=window)
+
+    def record(self, seconds: float) -> None:
+        self._times.append(seconds)
+
+    @property
+    def samples(self) -> int:
+        return len(self._times)
+
+    def mean_s(self) -> float | None:
+        # The mean, not the median, foresees waits: the wait behind k jobs is their sum.
+        return statistics.fmean(self._times) if self._times else None
+
+    def p50_s(self) -> float | None:
+        return statistics.median(self._times) if self._times else None
 
 
 class Scheduler(Generic[T]):
-    """Bounded queue + single model worker + coalescing + cancellation.
+    """Bounded queue + single model worker + coalescing + cancellation + shedding.
 
     `run(key, work, deadline=...)` returns `(result, shared)`; `work(cancel_event)` runs
     in the model thread and should stop early (raise) once the event is set. `shared` is
     True when the caller joined a job another request had already started.
     """
 
-    def __init__(self, *, max_queue: int, metrics: Metrics | None = None) -> None:
+    def __init__(self, *, max_queue: int, metrics: Metrics | None = None, window: int = 32) -> None:
         self.max_queue = max_queue
         self.metrics = metrics or Metrics()
+        self.estimate = ServiceEstimate(window)
         self._queue: deque[Job[T]] = deque()
         self._inflight: dict[Hashable, Job[T]] = {}
         self._running: Job[T] | None = None
@@ -78,8 +155,6 @@ class Scheduler(Generic[T]):
         self._model_thread: ModelThread | None = None
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        # Moving average of a job's run time, for Retry-After (seeded with a typical run).
-        self._avg_job_s = 1.0
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -147,9 +222,49 @@ class Scheduler(Generic[T]):
     def busy(self) -> bool:
         return self._running is not None
 
-    def retry_after(self) -> int:
-        """Seconds until the queue has likely drained by one place (at least 1)."""
-        return max(1, min(60, math.ceil((self.depth + 1) * self._avg_job_s)))
+    @property
+    def ahead(self) -> int:
+        """Jobs a new request would wait behind, the running one included."""
+        return self.depth + int(self.busy)
+
+    def stats(self) -> ServiceStats:
+        mean = self.estimate.mean_s()
+        return ServiceStats(
+            samples=self.estimate.samples,
+            window=self.estimate.window,
+            service_time_p50_s=self.estimate.p50_s(),
+            service_time_mean_s=mean,
+            answers_per_s=None if not mean else 1 / mean,
+            queue_ahead=self.ahead,
+            expected_wait_s=None if mean is None else (self.ahead + 1) * mean,
+        )
+
+    def retry_after(self, budget_s: float, *, full: bool = False, ahead: int | None = None) -> int:
+        """Whole seconds (at least 1) until a request with `budget_s` to spare would be let
+        in: the queue has a free place (when it is `full`) and few enough jobs are ahead
+        (`ahead`, default now's) for an answer in time.
+
+        Before any job has finished, one second per job stands in for the estimate.
+        """
+        service = self.estimate.mean_s() or 1.0
+        ahead = self.ahead if ahead is None else ahead
+        # The most jobs ahead that still leave time for this one: (fits + 1) x service.
+        fits = ahead if math.isinf(budget_s) else max(0, math.floor(budget_s / service) - 1)
+        to_finish = max(1 if full else 0, ahead - fits)
+        return max(1, math.ceil(to_finish * service))
+
+    def _overloaded(self, ahead: int, budget_s: float, whole_budget_s: float) -> Overloaded | None:
+        """An `Overloaded` when `ahead` jobs would take longer than `budget_s`, else None.
+
+        With nothing measured yet, or nothing ahead, the request is let in: the model is
+        free, so trying costs no one else anything, and it gives the estimate a sample
+        (an estimate that refused everything could never recover).
+        """
+        service = self.estimate.mean_s()
+        if service is None or ahead == 0 or (ahead + 1) * service <= budget_s:
+            return None
+        retry = self.retry_after(whole_budget_s, ahead=ahead)
+        return Overloaded(ahead=ahead, service_s=service, budget_s=budget_s, retry_after=retry)
 
     # -- requests -----------------------------------------------------------------
 
@@ -158,20 +273,36 @@ class Scheduler(Generic[T]):
     ) -> tuple[T, bool]:
         """Wait for the answer to `key` until `deadline` (event-loop time).
 
-        Raises `QueueFull`, `DeadlineExceeded`, whatever `work` raised, or
-        `asyncio.CancelledError` when the caller is cancelled (its job is dropped if no
-        one else waits for it).
+        Raises `QueueFull`, `Overloaded` (the jobs ahead would outlast the deadline),
+        `DeadlineExceeded`, whatever `work` raised, or `asyncio.CancelledError` when the
+        caller is cancelled (its job is dropped if no one else waits for it).
         """
         if self._closed or self._worker is None:
             raise SchedulerClosed("the service is not running")
+        loop = asyncio.get_running_loop()
+        budget_s = deadline - loop.time()
         job = self._inflight.get(key)
         shared = job is not None
         if job is not None:
+            if job.state == "queued":
+                ahead = self._queue.index(job) + int(self.busy)
+                if (refused := self._overloaded(ahead, budget_s, budget_s)) is not None:
+                    raise refused
+                if deadline > job.deadline:
+                    job.deadline, job.budget_s = deadline, budget_s
             job.waiters += 1
         else:
             if len(self._queue) >= self.max_queue:
-                raise QueueFull(len(self._queue), self.retry_after())
-            job = Job(key=key, work=work, future=asyncio.get_running_loop().create_future())
+                raise QueueFull(len(self._queue), self.retry_after(budget_s, full=True))
+            if (refused := self._overloaded(self.ahead, budget_s, budget_s)) is not None:
+                raise refused
+            job = Job(
+                key=key,
+                work=work,
+                future=loop.create_future(),
+                deadline=deadline,
+                budget_s=budget_s,
+            )
             self._queue.append(job)
             self._inflight[key] = job
             assert self._wakeup is not None
@@ -217,9 +348,8 @@ class Scheduler(Generic[T]):
             job = self._queue.popleft()
             job.state = "running"
             self._running = job
-            started = loop.time()
             try:
-                result = await model_thread.submit(job.work, job.cancel)
+                result = await model_thread.submit(_timed, job)
             except asyncio.CancelledError:
                 job.cancel.set()
                 raise
@@ -234,8 +364,39 @@ class Scheduler(Generic[T]):
                 self._running = None
                 if self._inflight.get(job.key) is job:
                     del self._inflight[job.key]
-            elapsed = loop.time() - started
-            self._avg_job_s = 0.8 * self._avg_job_s + 0.2 * elapsed
+            # A run cut short by its cancel event is no measure of service time.
+            if job.run_s is not None and not job.cancel.is_set():
+                self.estimate.record(job.run_s)
+                self._shed_hopeless(loop.time())
+
+    def _shed_hopeless(self, now: float) -> None:
+        """Refuse the queued jobs that the new estimate says cannot finish in time.
+
+        A burst that came before anything was measured was let in whole; this answers
+        its tail at once rather than at its deadline.
+        """
+        kept: deque[Job[T]] = deque()
+        for job in self._queue:
+            refused = self._overloaded(len(kept), job.deadline - now, job.budget_s)
+            if refused is None:
+                kept.append(job)
+                continue
+            job.state = "done"
+            if self._inflight.get(job.key) is job:
+                del self._inflight[job.key]
+            if not job.future.done():
+                job.future.set_exception(refused)
+        self._queue = kept
+
+
+def _timed(job: Job[T]) -> T:
+    """Run `job.work` and note how long the model thread spent on it: the service time,
+    without the wait for the thread (the model loading ahead of it, say)."""
+    started = time.perf_counter()
+    try:
+        return job.work(job.cancel)
+    finally:
+        job.run_s = time.perf_counter() - started
 
 
 class ModelThread:

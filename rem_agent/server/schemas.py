@@ -105,6 +105,17 @@ class ErrorBody(BaseModel):
     error: str
 
 
+class OverloadedBody(ErrorBody):
+    """A 503 given at once because the queue ahead would outlast the deadline: the
+    figures the refusal was based on, so a client can judge the `Retry-After`."""
+
+    retry_after_s: int = Field(description="the Retry-After header, in seconds")
+    queue_ahead: int = Field(description="jobs ahead of this request, the running one included")
+    service_time_s: float = Field(description="the recent mean model time per job")
+    expected_wait_s: float = Field(description="(queue_ahead + 1) x service_time_s")
+    time_left_s: float = Field(description="what was left of the request's deadline")
+
+
 class ServerSettings(BaseModel):
     """Limits of the service in front of the one model."""
 
