@@ -23,6 +23,7 @@ class Case:
     start: str | None
     end: str | None
     unresolved: bool
+    read_as: str | None = None  # how a misspelt phrase is read; None: as typed
 
     @property
     def id(self) -> str:
@@ -43,8 +44,11 @@ def load_cases() -> list[Case]:
             continue
         assert context is not None, f"line {number}: case before any @ block"
         cells = [c.strip() for c in line.split("|")]
+        read_as = None
+        if cells[-1].startswith("read as "):
+            read_as = cells.pop().removeprefix("read as ")
         if cells[1:] == ["unresolved"]:
-            cases.append(Case(number, cells[0], *context, None, None, True))
+            cases.append(Case(number, cells[0], *context, None, None, True, read_as))
             continue
         phrase, start, end = cells
         cases.append(
@@ -55,6 +59,7 @@ def load_cases() -> list[Case]:
                 None if start == "open" else start,
                 None if end == "open" else end,
                 False,
+                read_as,
             )
         )
     return cases
@@ -77,6 +82,7 @@ def test_case(case: Case) -> None:
         assert result.ranges == []
         assert [u.text for u in result.unresolved] == [case.phrase]
         assert result.unresolved[0].reason
+        assert result.unresolved[0].read_as == case.read_as
         return
     assert result.unresolved == []
     assert len(result.ranges) == 1, result.ranges
@@ -84,3 +90,5 @@ def test_case(case: Case) -> None:
     assert rng.text == case.phrase
     assert rng.span == (0, len(case.phrase))
     assert (rng.start_literal(), rng.end_literal()) == (case.start, case.end)
+    # every correctly spelt case is read as typed: no correction fires on it
+    assert rng.read_as == case.read_as

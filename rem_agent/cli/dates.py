@@ -33,7 +33,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help='print a JSON list of {"text", "span", "start", "end"} (one line per request)',
+        help=(
+            'print a JSON list of {"text", "span", "start", "end"} (one line per request); '
+            'a phrase with a misspelt date word adds "read_as", how it was read'
+        ),
     )
     parser.set_defaults(handler=run)
 
@@ -47,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(as_json(result), ensure_ascii=False), flush=True)
             for item in result.unresolved:
-                print(f"rem-agent: unresolved {item.text!r}: {item.reason}", file=sys.stderr)
+                read = f" (read as {item.read_as!r})" if item.read_as else ""
+                print(f"rem-agent: unresolved {item.text!r}{read}: {item.reason}", file=sys.stderr)
         else:
             if args.text == "-":
                 print(f"> {request}")
@@ -56,15 +60,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def as_json(result: DateResolution) -> list[dict[str, Any]]:
-    return [
-        {
+    items = []
+    for rng in result.ranges:
+        item = {
             "text": rng.text,
             "span": list(rng.span),
             "start": rng.start_literal(),
             "end": rng.end_literal(),
         }
-        for rng in result.ranges
-    ]
+        if rng.read_as is not None:  # only then: correctly spelt requests print as before
+            item["read_as"] = rng.read_as
+        items.append(item)
+    return items
 
 
 def print_human(result: DateResolution, out: TextIO) -> None:
@@ -72,11 +79,21 @@ def print_human(result: DateResolution, out: TextIO) -> None:
         print("no dates found", file=out)
         return
     rows = [
-        (r.span, r.text, f"[{r.start_literal() or 'open'}, {r.end_literal() or 'open'})")
+        (
+            r.span,
+            r.text,
+            f"[{r.start_literal() or 'open'}, {r.end_literal() or 'open'})" + _read(r.read_as),
+        )
         for r in result.ranges
     ]
-    rows += [(u.span, u.text, f"unresolved: {u.reason}") for u in result.unresolved]
+    rows += [
+        (u.span, u.text, f"unresolved: {u.reason}" + _read(u.read_as)) for u in result.unresolved
+    ]
     rows.sort()
     width = max(len(text) for _, text, _ in rows)
     for _, text, what in rows:
         print(f"{text:<{width}}  {what}", file=out)
+
+
+def _read(read_as: str | None) -> str:
+    return f"  read as {read_as!r}" if read_as else ""

@@ -13,7 +13,11 @@ WeekStart = Literal["monday", "sunday"]
 
 
 class DateRange(BaseModel):
-    """One resolved phrase: the half-open interval [start, end); None is an open side."""
+    """One resolved phrase: the half-open interval [start, end); None is an open side.
+
+    `read_as` is how a phrase with a misspelt date word was read ("lst week" → "last
+    week"); None when it was read as typed.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -21,6 +25,7 @@ class DateRange(BaseModel):
     span: tuple[int, int]
     start: datetime | None
     end: datetime | None
+    read_as: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> DateRange:
@@ -53,6 +58,7 @@ class Unresolved(BaseModel):
     text: str
     span: tuple[int, int]
     reason: str
+    read_as: str | None = None
 
 
 class DateResolution(BaseModel):

@@ -45,6 +45,7 @@ from rem_agent.dates.phrases import (
     WeekendRef,
     YearRef,
 )
+from rem_agent.dates.spelling import suggest
 from rem_agent.dates.vocabulary import PERIOD_ABBREVIATIONS
 
 _RELATIVE_WORDS: dict[str, Rel] = {"this": "this", "last": "last", "next": "next", "past": "last"}
@@ -79,11 +80,16 @@ class Token:
 
 @dataclass(frozen=True, slots=True)
 class Recognition:
-    """One temporal phrase: the text as typed, its [begin, end) span, its meaning."""
+    """One temporal phrase: the text as typed, its [begin, end) span, its meaning.
+
+    `read_as` is the phrase with its misspelt date words corrected ("lst week" is read
+    as "last week"); None when it was read as typed.
+    """
 
     text: str
     span: tuple[int, int]
     phrase: Phrase
+    read_as: str | None = None
 
 
 def tokenize(text: str) -> list[Token]:
@@ -109,9 +115,19 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def recognise(text: str) -> list[Recognition]:
-    """Every temporal phrase in `text`, left to right, without overlaps."""
+def recognise(text: str, *, correct: bool = True) -> list[Recognition]:
+    """Every temporal phrase in `text`, left to right, without overlaps.
+
+    With `correct`, a misspelt date word is read as the one date word it is close to
+    (spelling.py); a phrase that needed one says so in `read_as`.
+    """
     tokens = tokenize(text)
+    fixes = _corrections(tokens) if correct else {}
+    if fixes:
+        tokens = [
+            dataclasses.replace(tok, text=fixes[k]) if k in fixes else tok
+            for k, tok in enumerate(tokens)
+        ]
     parser = _Parser(tokens)
     found: list[Recognition] = []
     i = 0
@@ -122,9 +138,42 @@ def recognise(text: str) -> list[Recognition]:
             continue
         phrase, end = match
         begin, finish = tokens[i].start, tokens[end - 1].end
-        found.append(Recognition(text=text[begin:finish], span=(begin, finish), phrase=phrase))
+        read_as = _read_as(text, tokens, range(i, end), fixes) if fixes else None
+        found.append(
+            Recognition(
+                text=text[begin:finish], span=(begin, finish), phrase=phrase, read_as=read_as
+            )
+        )
         i = end
     return found
+
+
+def _corrections(tokens: list[Token]) -> dict[int, str]:
+    """Token index → the date word a misspelt word token is read as."""
+    fixes: dict[int, str] = {}
+    for k, tok in enumerate(tokens):
+        if (
+            tok.kind == "word"
+            and tok.text not in _KNOWN_WORDS
+            and (word := suggest(tok.text)) is not None
+        ):
+            fixes[k] = word
+    return fixes
+
+
+def _read_as(text: str, tokens: list[Token], indices: range, fixes: dict[int, str]) -> str | None:
+    """The phrase over `indices` as read, with corrected words in the typed letter case."""
+    fixed = [k for k in indices if k in fixes]
+    if not fixed:
+        return None
+    begin, finish = tokens[indices.start].start, tokens[indices.stop - 1].end
+    out = text[begin:finish]
+    for k in reversed(fixed):
+        typed = text[tokens[k].start : tokens[k].end]
+        word = fixes[k].upper() if typed.isupper() and len(typed) > 1 else fixes[k]
+        word = word.capitalize() if typed[:1].isupper() and not typed.isupper() else word
+        out = out[: tokens[k].start - begin] + word + out[tokens[k].end - begin :]
+    return out
 
 
 # --- vocabulary -------------------------------------------------------------
@@ -238,6 +287,10 @@ _WORD_STARTERS = (
         )
     )
 )
+
+
+# Words the rules read as they are: never respelt.
+_KNOWN_WORDS = _WORD_STARTERS | frozenset(_UNITS) | frozenset(_DAY_PARTS) | _RANGE_TO
 
 
 def _may_start(token: Token) -> bool:

@@ -87,12 +87,14 @@ def resolve_dates(
     now: datetime | None = None,
     tz: str = "UTC",
     week_start: WeekStart = "monday",
+    correct: bool = True,
 ) -> DateResolution:
     """Find every temporal phrase in `text` and resolve it to [start, end).
 
     A naive `now` is wall time in `tz`; None means the current time. Results are
     whole seconds. Phrases that cannot be resolved without guessing are returned
-    in `unresolved` with a reason.
+    in `unresolved` with a reason. With `correct`, misspelt date words are read as
+    the date word meant, and each such phrase says how it was read (`read_as`).
     """
     zone = load_zone(tz)
     if week_start not in _WEEK_START_DAY:
@@ -107,18 +109,17 @@ def resolve_dates(
 
     ranges: list[DateRange] = []
     unresolved: list[Unresolved] = []
-    for rec in recognise(text):
+    for rec in recognise(text, correct=correct):
+        where = {"text": rec.text, "span": rec.span, "read_as": rec.read_as}
         try:
             start, end = resolve_phrase(rec.phrase, clock)
         except ResolveError as exc:
-            unresolved.append(Unresolved(text=rec.text, span=rec.span, reason=str(exc)))
+            unresolved.append(Unresolved(**where, reason=str(exc)))
             continue
         except (ValueError, OverflowError):
-            unresolved.append(
-                Unresolved(text=rec.text, span=rec.span, reason="outside the years 1 to 9999")
-            )
+            unresolved.append(Unresolved(**where, reason="outside the years 1 to 9999"))
             continue
-        ranges.append(DateRange(text=rec.text, span=rec.span, start=start, end=end))
+        ranges.append(DateRange(**where, start=start, end=end))
     return DateResolution(ranges=ranges, unresolved=unresolved, now=clock.now, tz=tz)
 
 
