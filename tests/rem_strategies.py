@@ -9,6 +9,7 @@ from rem_agent.rem.catalog import Catalog, FieldSpec, FieldType, TableSpec
 from rem_agent.rem.grammar import DecodeLimits
 from rem_agent.rem.operators import TYPE_RULES
 from rem_agent.rem.profile import PROFILE_RULES, Profile
+from rem_agent.rem.render import render_condition
 
 # Printable text, including quotes, backslashes, SQL and REM punctuation, and non-ASCII.
 _ALPHABET = st.characters(
@@ -104,7 +105,10 @@ def within_decode_limits(cond: ast.Condition, depth: int = 0, nots: int = 0) -> 
 
 
 def conditions(table: TableSpec, profile: Profile) -> st.SearchStrategy[ast.Condition]:
-    return _conditions(table, profile).filter(within_decode_limits)
+    rules = PROFILE_RULES[profile]
+    return _conditions(table, profile).filter(
+        lambda c: within_decode_limits(c) and not rules.where_problems(render_condition(c))
+    )
 
 
 def _conditions(table: TableSpec, profile: Profile) -> st.SearchStrategy[ast.Condition]:
@@ -148,7 +152,12 @@ def statements(draw: st.DrawFn, catalog: Catalog, profile: Profile = Profile.REM
             )
         )
         banned = rules.edge_forbidden_substring
-        edges = st.lists(edge_names.filter(lambda e: not banned or banned not in e), max_size=3)
+        edges = st.lists(
+            edge_names.filter(
+                lambda e: (not banned or banned not in e) and e not in rules.edge_forbidden_names
+            ),
+            max_size=3,
+        )
         return ast.Traverse(
             edges=tuple(draw(edges)), seed=seed, depth=draw(st.integers(0, ast.MAX_DEPTH))
         )

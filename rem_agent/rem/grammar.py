@@ -299,7 +299,9 @@ class _DecodeBuilder:
         )
         # `&` (llguidance's regex intersection) caps the length; the decode grammar only
         # ever goes to llguidance.
-        d["EDGE"] = f"/{shape}/ & /[a-z0-9_-]{{1,{limits.edge_chars}}}/"
+        d["EDGE"] = f"/{shape}/ & /[a-z0-9_-]{{1,{limits.edge_chars}}}/" + "".join(
+            f" & ~/{re.escape(name)}/" for name in rules.edge_forbidden_names
+        )
         d["edges"] = _repeat("EDGE", '","', limits.edges)
         for generic in (
             "where",
@@ -363,6 +365,7 @@ class _DecodeBuilder:
             for f in table.fields
             if TYPE_RULES[f.type].orderable
             and (f.type is not FieldType.TIMESTAMP or f.name in times)
+            and not any(p.kind == "cut" for p in self.rules.where_problems(f.name))
         ]
         if not fields:
             return False
@@ -377,7 +380,12 @@ class _DecodeBuilder:
         t = table.name
         if f"where__{t}" in self.defs:
             return True
-        preds = [p for f in table.fields for p in self._field_predicates(table, f)]
+        preds = [
+            p
+            for f in table.fields
+            if not self.rules.where_problems(f.name)
+            for p in self._field_predicates(table, f)
+        ]
         if not preds:
             return False
         limits = self.spec.limits
@@ -421,7 +429,10 @@ class _DecodeBuilder:
         if rule.literal == "enum":
             named = self.spec.enum_values
             values = [
-                v for v in field.values if named is None or (table.name, field.name, v) in named
+                v
+                for v in field.values
+                if (named is None or (table.name, field.name, v) in named)
+                and not self.rules.where_problems(_quote(v))
             ]
             if not values:  # nothing named: a null check here would only be a detour
                 return []
@@ -483,14 +494,23 @@ class _DecodeBuilder:
         """A JSON string in a `@>` tag list: any tag, or the request's words in lower case."""
         bad, limits = FORBIDDEN_CHARS, self.spec.limits
         if self.spec.words is None:
-            return rf'/"(?:[^"\\\'{bad}]|\'\'|\\["\\]){{1,{limits.tag_chars}}}"/'
+            free = rf'/"(?:[^"\\\'{bad}]|\'\'|\\["\\]){{1,{limits.tag_chars}}}"/'
+            return self._in_where(free)
         word = _words_regex(w.lower() for w in self.spec.words if "'" not in w)
-        return _word_run(word, '"', limits.tag_chars) if word else None
+        return self._in_where(_word_run(word, '"', limits.tag_chars)) if word else None
 
     @functools.cached_property
     def _free_value(self) -> str:
         """Any single-quoted text value."""
-        return rf"/'(?:[^'{FORBIDDEN_CHARS}]|''){{0,{self.spec.limits.text_chars}}}'/"
+        chars = self.spec.limits.text_chars
+        return self._in_where(rf"/'(?:[^'{FORBIDDEN_CHARS}]|''){{0,{chars}}}'/")
+
+    def _in_where(self, terminal: str) -> str:
+        """A literal terminal without what the profile refuses in a WHERE (p8fs: the
+        words it reads as writes, the letters it cuts the WHERE at); `~` and `&` are
+        llguidance's complement and intersection."""
+        pattern = self.rules.where_pattern()
+        return f"{terminal} & ~/.*{pattern}.*/" if pattern else terminal
 
     def _literal_terminals(self) -> dict[str, str]:
         out = {
@@ -519,8 +539,8 @@ class _DecodeBuilder:
             return {}
         chars = self.spec.limits.text_chars
         return {
-            "SQWORDS": _word_run(word, "'", chars),
-            "SQLIKE": _word_run(word, "'", chars, edge="%"),
+            "SQWORDS": self._in_where(_word_run(word, "'", chars)),
+            "SQLIKE": self._in_where(_word_run(word, "'", chars, edge="%")),
         }
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from rem_agent.rem import ast
 from rem_agent.rem.catalog import Catalog, FieldSpec, FieldType, TableSpec
 from rem_agent.rem.operators import TYPE_RULES
-from rem_agent.rem.profile import PROFILE_RULES, Profile
+from rem_agent.rem.profile import PROFILE_RULES, Profile, WhereProblem
 
 _TIMESTAMP = re.compile(f"^{ast.TIMESTAMP_PATTERN}$")
 
@@ -96,6 +96,12 @@ class _Checker:
         for edge in st.edges:
             if banned and banned in edge:
                 self.no_profile(f"edge names containing `{banned}` (`{edge}`)", edge)
+            if edge in self.rules.edge_forbidden_names:
+                self.fail(
+                    f"{self.profile.value} reads `TRAVERSE {edge} WITH` as the keyword "
+                    f"{edge.upper()}, not as an edge name",
+                    edge,
+                )
         if isinstance(st.seed, ast.Search):
             self.table(st.seed.table)
         else:
@@ -113,6 +119,8 @@ class _Checker:
                 self.fail(
                     f"cannot ORDER BY `{item.field}`: it is a {spec.type.value} field", item.field
                 )
+            if any(p.kind == "cut" for p in self.rules.where_problems(item.field)):
+                self.fail(f"{self.profile.value} cuts ORDER BY at `limit` in `{item.field}`")
 
     # -- names ----------------------------------------------------------
 
@@ -139,6 +147,26 @@ class _Checker:
             spec = self.field(table, pred.field)
             if spec is not None:
                 self.predicate(pred, spec)
+        self.where_text(cond)
+
+    def where_text(self, cond: ast.Condition) -> None:
+        """The profile's rules on the WHERE text as printed (p8fs reads it as text)."""
+        from rem_agent.rem.render import render_condition
+
+        if not (self.rules.where_refused_words or self.rules.where_cut_markers):
+            return
+        where = render_condition(cond)
+        for atom in (a for pred in ast.predicates(cond) for a in _atoms(pred)):
+            for problem in self.rules.where_problems(atom):
+                self.fail(self._where_message(problem, atom, where), atom)
+
+    def _where_message(self, problem: WhereProblem, atom: str, where: str) -> str:
+        rule = f"{problem.explain(self.profile.value)} ({atom})"
+        if problem.kind == "refused":
+            return f"{rule}; leave that filter out, or SEARCH for the word"
+        found = re.search(re.escape(problem.word), where, re.IGNORECASE)
+        runs = f": it would run as `WHERE {where[: found.start()].strip()}`" if found else ""
+        return f"{rule}{runs}; leave that filter out, or SEARCH for the words"
 
     def predicate(self, pred: ast.Predicate, spec: FieldSpec) -> None:
         rule = TYPE_RULES[spec.type]
@@ -204,6 +232,25 @@ class _Checker:
             "timestamp": "a single-quoted timestamp like '2026-11-16' or '2026-11-16T09:00:00'",
         }.get(kind or "", "no literal")
         self.fail(f"`{spec.name}` is a {_type_name(spec)} field: {text} is not {wanted}", text)
+
+
+def _atoms(pred: ast.Predicate) -> list[str]:
+    """The field name and each literal of a predicate, as printed."""
+    from rem_agent.rem.render import quote_single, render_condition, render_value
+
+    values: tuple[ast.Value, ...] = ()
+    if isinstance(pred, ast.Compare):
+        values = (pred.value,)
+    elif isinstance(pred, ast.Between):
+        values = (pred.low, pred.high)
+    elif isinstance(pred, ast.InList):
+        values = pred.values
+    out = [pred.field, *(render_value(v) for v in values)]
+    if isinstance(pred, ast.ILike):
+        out.append(quote_single(pred.pattern))
+    if isinstance(pred, ast.Contains):
+        out.append(render_condition(pred).split(" @> ", 1)[1].removesuffix("::jsonb"))
+    return out
 
 
 def _type_name(spec: FieldSpec) -> str:
