@@ -31,7 +31,9 @@ from rem_agent.rem.catalog import Catalog, default_catalog
 from rem_agent.rem.check import CheckResult, check_rem
 from rem_agent.rem.grammar import decode_grammar
 from rem_agent.rem.profile import Profile, parse_profile
-from rem_agent.request_spec import decode_spec, search_without_topic
+from rem_agent.rem.render import render
+from rem_agent.request_spec import decode_spec, search_without_topic, where_unsayable
+from rem_agent.screen import screen_request
 
 if TYPE_CHECKING:
     from rem_agent.affinity import AffinityResult
@@ -40,12 +42,6 @@ MAX_REQUEST_CHARS = 1000
 DEFAULT_EXAMPLES = 4
 DEFAULT_MAX_TOKENS = 160
 _STATEMENT_START = re.compile(r"^\s*(LOOKUP|SEARCH|FUZZY|TRAVERSE|SELECT)\b", re.IGNORECASE)
-# Requests to change data: REM only reads, so these still get a read-only query, plus a warning.
-_WRITE_INTENT = re.compile(
-    r"\b(delete|remove|drop|erase|purge|wipe|destroy|update|change|modify|rename|edit|insert|"
-    r"add|create|move|archive|truncate)\b",
-    re.IGNORECASE,
-)
 
 Source = Literal["model", "rem", "cache"]
 
@@ -279,6 +275,9 @@ class RemAgent:
                     statement=checked.statement,
                     key=("rem", checked.canonical),
                 )
+        problem = screen_request(request, self.catalog).problem  # only a keyword, or a payload
+        if problem:
+            raise UsageError(problem)
         resolution = resolve_dates(request, now=opts.now, tz=opts.tz, week_start=opts.week_start)
         key = (
             request,
@@ -511,10 +510,18 @@ class RemAgent:
                     else "the query does not filter on it"
                 )
                 warnings.append(f"the time {rng.text!r} is not expressed: {where}")
-        if _WRITE_INTENT.search(request):
+        screened = screen_request(request, self.catalog)
+        warnings += screened.warnings()
+        if screened.write_intent:
             warnings.append(
                 "REM only reads: this query finds the items; it does not change or delete them"
             )
+        query = render(tree, default_table=self.catalog.default_table) if tree else ""
+        warnings += [  # words the profile cannot filter on, unless the query says them elsewhere
+            f"{phrase!r} is not expressed: {problem.explain(opts.profile.value)}"
+            for phrase, problem in where_unsayable(screened.remainder, opts.profile)
+            if not re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", query, re.IGNORECASE)
+        ]
         return warnings
 
     def _translation(

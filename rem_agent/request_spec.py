@@ -14,6 +14,10 @@ also cannot get wrong:
 * enum values: only those a word of the request names ("meetings", "mettings"
   and "meet" name 'meeting'), so a kind is not added where none was asked for.
 
+Words and enum values come from the request after `rem_agent.screen` took out its
+payload: a command to change data ("drop"), SQL (`'); DROP TABLE x;--`) and SQL
+filters on fields the catalog lacks never become quoted text or values.
+
 `search_without_topic` is the check after decoding: a SEARCH whose text only names
 its table or a kind (`SEARCH "meetings" IN moments`) is a filter, and the agent
 decodes once more without SEARCH (the text comes before the table, so the grammar
@@ -29,7 +33,8 @@ from rem_agent.dates import DateResolution
 from rem_agent.rem import ast
 from rem_agent.rem.catalog import Catalog, FieldType, TableSpec
 from rem_agent.rem.grammar import DecodeSpec, TimeRange
-from rem_agent.rem.profile import Profile
+from rem_agent.rem.profile import PROFILE_RULES, Profile, WhereProblem
+from rem_agent.screen import screen_request
 
 MAX_WORDS = 64  # distinct words offered to the grammar; a search bar holds far fewer
 _TOKEN = re.compile(r"[^\s\"\\,;:!?()\[\]{}<>|]+")
@@ -120,7 +125,8 @@ def decode_spec(
     ranges = tuple(
         TimeRange(start=r.start_literal(), end=r.end_literal()) for r in resolution.ranges
     )
-    words = request_words(resolution.without_phrases(request))
+    words = request_words(screen_request(resolution.without_phrases(request), catalog).remainder)
+    screened = screen_request(request, catalog).remainder
     return DecodeSpec(
         catalog=catalog,
         profile=profile,
@@ -129,5 +135,20 @@ def decode_spec(
         require_time=bool(ranges),
         words=words,
         named_time_fields=named_time_fields(request, catalog),
-        enum_values=named_enum_values(request, catalog),
+        enum_values=named_enum_values(screened, catalog),
     )
+
+
+def where_unsayable(text: str, profile: Profile) -> list[tuple[str, WhereProblem]]:
+    """Words of `text` (or two in a row: "border byline") that the profile cannot put in
+    a WHERE, each with the rule it breaks, in order."""
+    rules = PROFILE_RULES[profile]
+    tokens = _TOKEN.findall(text)
+    out: list[tuple[str, WhereProblem]] = []
+    for i, token in enumerate(tokens):
+        out += [(token, p) for p in rules.where_problems(token)]
+        if i + 1 < len(tokens):
+            pair = f"{token} {tokens[i + 1]}"
+            alone = {*rules.where_problems(token), *rules.where_problems(tokens[i + 1])}
+            out += [(pair, p) for p in rules.where_problems(pair) if p not in alone]
+    return out

@@ -17,14 +17,16 @@ from datetime import datetime
 
 import llguidance
 import pytest
+from fakes import ScriptedEngine
 from hypothesis import HealthCheck, given, settings
 from rem_strategies import statements
 
+from rem_agent.agent import RemAgent
 from rem_agent.dates import resolve_dates
 from rem_agent.rem import DecodeSpec, Profile, ast, check_rem, decode_grammar, default_catalog
 from rem_agent.rem.profile import PROFILE_RULES, SQL_WRITE_KEYWORDS
 from rem_agent.rem.render import render, render_condition
-from rem_agent.request_spec import decode_spec
+from rem_agent.request_spec import decode_spec, where_unsayable
 
 P8FS = default_catalog()
 NOW = datetime(2026, 11, 26, 10, 30)
@@ -514,3 +516,37 @@ def test_check_explains_a_rejection_in_p8fs_terms() -> None:
     assert proc.returncode == 1
     assert "p8fs refuses a WHERE containing the word UPDATE, even in a literal" in proc.stderr
     assert proc.stderr.rstrip().endswith("^")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "answer", "warned"),
+    [
+        ("resources in category update", "SELECT * FROM resources", "'update' is not expressed"),
+        ("resources in category update", 'SEARCH "update" IN resources', None),
+        ("notes on unlimited plans", 'SEARCH "plans" IN resources', "'unlimited' is not expressed"),
+        ("the border byline memo", "SELECT * FROM resources", "'border byline' is not expressed"),
+    ],
+)
+def test_translate_names_what_p8fs_could_not_express(
+    request_text: str, answer: str, warned: str | None
+) -> None:
+    agent = RemAgent(engine_instance=ScriptedEngine(lambda u, g: answer), profile="p8fs")
+    result = agent.translate(request_text, now=NOW)
+    assert result.valid and result.query == answer
+    notes = [w for w in result.warnings if "is not expressed: p8fs" in w]
+    if warned is None:
+        assert notes == []
+    else:
+        assert any(warned in w for w in notes), result.warnings
+    rem = RemAgent(engine_instance=ScriptedEngine(lambda u, g: answer))
+    assert not any("p8fs" in w for w in rem.translate(request_text, now=NOW).warnings)
+
+
+def test_where_unsayable_finds_words_and_pairs() -> None:
+    found = where_unsayable("Unlimited plans, border byline and the update", Profile.P8FS)
+    assert [(w, p.word) for w, p in found] == [
+        ("Unlimited", "LIMIT"),
+        ("border byline", "ORDER BY"),
+        ("update", "UPDATE"),
+    ]
+    assert where_unsayable("Unlimited update", Profile.REM) == []
