@@ -30,3 +30,13 @@ def qwen_tokenizer(bundled_gguf: Path):  # type: ignore[no-untyped-def]
     from rem_agent.models.tokenizer import tokenizer_from_gguf
 
     return tokenizer_from_gguf(bundled_gguf)
+
+
+@pytest.fixture(scope="session")
+def ll_tokenizer(qwen_tokenizer):  # type: ignore[no-untyped-def]
+    """llguidance's view of the real tokenizer, for matching grammars token by token."""
+    import llguidance
+
+    return llguidance.LLTokenizer(
+        qwen_tokenizer.tokenizer.to_str(), eos_token=qwen_tokenizer.info.eos_token_id
+    )

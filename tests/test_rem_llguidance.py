@@ -27,13 +27,6 @@ P8FS = default_catalog()
 ANY_TYPES = all_types_catalog()
 
 
-@pytest.fixture(scope="module")
-def ll_tokenizer(qwen_tokenizer):  # type: ignore[no-untyped-def]
-    return llguidance.LLTokenizer(
-        qwen_tokenizer.tokenizer.to_str(), eos_token=qwen_tokenizer.info.eos_token_id
-    )
-
-
 def accepts(ll_tokenizer, qwen_tokenizer, spec: DecodeSpec, text: str) -> bool:  # type: ignore[no-untyped-def]
     grammar = llguidance.LLMatcher.grammar_from_lark(decode_grammar(spec))
     matcher = llguidance.LLMatcher(ll_tokenizer, grammar)

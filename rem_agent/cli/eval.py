@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if not cases:
         raise UsageError("no case matches the --profile / --category filters")
+    if args.compare_adapter and args.no_adapter:
+        raise UsageError("--compare-adapter compares with the adapter: drop --no-adapter")
     modes = (True, False) if args.compare else (not args.no_constrain,)
     # Each case passes its own profile; cache off, so every case reaches the model (a cache
     # hit would fake the latency).
@@ -93,8 +95,6 @@ def run(args: argparse.Namespace) -> int:
     agent.load()
     variants: list[Variant] = []
     if args.compare_adapter:
-        if args.no_adapter:
-            raise UsageError("--compare-adapter compares with the adapter: drop --no-adapter")
         if agent.adapter_name is None:
             raise UsageError(
                 "--compare-adapter needs an adapter: this model ships none (pass --adapter DIR)"

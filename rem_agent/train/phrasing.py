@@ -59,7 +59,7 @@ TOPICS = (
     "home renovation|garden layout|machine learning|llm evaluation|prompt engineering|"
     "rate limiting|caching strategy|search relevance|ci pipeline|code review guidelines|"
     "disaster recovery|backup policy|team offsite|performance reviews|compensation bands|"
-    "product launch|competitor analysis|pitch deck|board meeting prep|investor update|"
+    "product launch|competitor analysis|pitch deck|board meeting prep|investor letter|"
     "microservices|event sourcing|websockets|oauth flow|encryption at rest|s3 buckets|"
     "spark jobs|airflow dags|dbt models|snowflake costs|elasticsearch tuning|sql injection|"
     "python packaging|type hints|unit tests|flaky tests|monorepo tooling|release notes|"
