@@ -81,3 +81,16 @@ def test_unconstrained_chat_ends_at_the_end_of_turn(engine: LlamaCppEngine) -> N
     assert result.stop_reason == "stop"
     assert "yes" in result.text.lower()
     assert not any(m in result.text for m in CHAT_MARKERS)
+
+
+def test_weights_are_not_repacked(tmp_path: Path, bundled_gguf: Path) -> None:
+    """Repacked (AMX) Q4_K weights crash decoding on CPUs that have AMX: the engine loads
+    without llama.cpp's extra buffer types, and leaves llama-cpp-python's defaults alone."""
+    import llama_cpp.llama_cpp as low_level
+
+    from rem_agent.models import write_tiny_gguf
+
+    tiny = LlamaCppEngine(write_tiny_gguf(tmp_path / "tiny.gguf", tokenizer_from=bundled_gguf))
+    tiny.load()
+    assert tiny._llama.model_params.use_extra_bufts is False
+    assert low_level.llama_model_default_params().use_extra_bufts is True

@@ -15,6 +15,8 @@ import os
 import threading
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +65,35 @@ def llama_cpp_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+@contextmanager
+def _without_weight_repacking() -> Iterator[None]:
+    """Load with llama.cpp's extra buffer types off (`use_extra_bufts=False`).
+
+    On CPUs with AMX, llama.cpp repacks Q4_K weights into AMX buffers, and decoding from
+    them crashes the process (SIGSEGV, seen with llama-cpp-python 0.3.36 on a Xeon with
+    amx_int8), with or without a LoRA adapter. llama-cpp-python has no option for it, so
+    the default model parameters it starts from are adjusted while it loads.
+    """
+    import llama_cpp.llama_cpp as low_level
+
+    with _REPACK_LOCK:  # two engines loading at once must not restore each other's patch
+        original = low_level.llama_model_default_params
+
+        def defaults() -> Any:
+            params = original()
+            params.use_extra_bufts = False
+            return params
+
+        low_level.llama_model_default_params = defaults
+        try:
+            yield
+        finally:
+            low_level.llama_model_default_params = original
+
+
+_REPACK_LOCK = threading.Lock()
 
 
 class LlamaCppEngine(LocalEngine):
@@ -127,15 +158,16 @@ class LlamaCppEngine(LocalEngine):
                 if progress:
                     progress(f"with the adapter {self.adapter.name}")
             try:
-                llama = llama_cpp.Llama(
-                    model_path=str(self.model_path),
-                    n_ctx=self._n_ctx,
-                    n_threads=self._n_threads,
-                    n_threads_batch=self._n_threads,
-                    kv_overrides=self._kv_overrides,
-                    lora_path=lora_path,
-                    verbose=False,
-                )
+                with _without_weight_repacking():
+                    llama = llama_cpp.Llama(
+                        model_path=str(self.model_path),
+                        n_ctx=self._n_ctx,
+                        n_threads=self._n_threads,
+                        n_threads_batch=self._n_threads,
+                        kv_overrides=self._kv_overrides,
+                        lora_path=lora_path,
+                        verbose=False,
+                    )
             except (ValueError, RuntimeError, OSError) as exc:
                 raise RemAgentError(f"llama.cpp cannot load {self.model_path}: {exc}") from exc
             template = llama.metadata.get("tokenizer.chat_template")
