@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 MAX_REQUEST_CHARS = 1000
 DEFAULT_EXAMPLES = 4
 DEFAULT_MAX_TOKENS = 160
-_STATEMENT_START = re.compile(r"^\s*(LOOKUP|SEARCH|FUZZY|TRAVERSE|SELECT)\b", re.IGNORECASE)
+_STATEMENT_START = re.compile(rf"^\s*({'|'.join(ast.STATEMENT_KEYWORDS)})\b", re.IGNORECASE)
 
 Source = Literal["model", "rem", "cache"]
 

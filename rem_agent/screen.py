@@ -15,13 +15,12 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
+from rem_agent.rem.ast import STATEMENT_KEYWORDS
 from rem_agent.rem.catalog import Catalog
 from rem_agent.rem.profile import SQL_WRITE_KEYWORDS
 
 Reason = Literal["write", "sql", "field"]
 
-# REM statement keywords: at the start of a request they say what to do, not what to find.
-STATEMENT_KEYWORDS = ("LOOKUP", "SEARCH", "FUZZY", "TRAVERSE", "SELECT")
 # Verbs that open a request to change data ("drop the sessions table"). Only these, and
 # only at the start: "how to delete a kafka topic" is a topic, "archive notes" a noun.
 WRITE_VERBS = (

@@ -308,6 +308,11 @@ Statement = Annotated[
 for _model in (Not, And, Or, Search, Select, Traverse):
     _model.model_rebuild()
 
+# The statement keywords, in REM.md's order: the one list every module reads.
+STATEMENT_KEYWORDS: tuple[str, ...] = tuple(
+    str(cls.model_fields["statement"].default) for cls in (Lookup, Search, Fuzzy, Traverse, Select)
+)
+
 
 def predicates(condition: Condition | None) -> list[Predicate]:
     """Every predicate in a condition, left to right."""

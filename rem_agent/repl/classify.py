@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from rem_agent.rem.ast import STATEMENT_KEYWORDS
 from rem_agent.repl.commands import is_command
 
 LineKind = Literal["empty", "command", "rem", "request"]
 
-_UPPER_STATEMENT = re.compile(r"^(LOOKUP|SEARCH|FUZZY|TRAVERSE|SELECT)(?![A-Za-z0-9_])")
+_UPPER_STATEMENT = re.compile(rf"^({'|'.join(STATEMENT_KEYWORDS)})(?![A-Za-z0-9_])")
 _REM_SHAPE = re.compile(
     r"""^(?:
         (?:lookup|search|fuzzy)\s+"            # a statement string follows at once

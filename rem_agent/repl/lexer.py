@@ -18,12 +18,11 @@ from pygments.lexer import RegexLexer
 from pygments.token import Error, Keyword, Literal, Name, Number, Operator, Punctuation, String
 from pygments.token import Text as TextToken
 
-from rem_agent.rem.ast import TIMESTAMP_PATTERN
+from rem_agent.rem.ast import STATEMENT_KEYWORDS, TIMESTAMP_PATTERN
 from rem_agent.rem.grammar import grammar_source, parse_grammar
 
 _KEYWORD_LITERAL = re.compile(r'"([A-Z]+)"')
 _COMMENT = re.compile(r"//.*$", re.MULTILINE)
-_STATEMENTS = ("LOOKUP", "SEARCH", "FUZZY", "TRAVERSE", "SELECT")
 
 
 @functools.cache
@@ -35,7 +34,7 @@ def grammar_keywords() -> tuple[str, ...]:
 
 def statement_keywords() -> tuple[str, ...]:
     """Keywords that start a statement, in grammar order."""
-    return tuple(w for w in _STATEMENTS if w in grammar_keywords())
+    return tuple(w for w in STATEMENT_KEYWORDS if w in grammar_keywords())
 
 
 @functools.cache
