@@ -607,12 +607,7 @@ def _literals(tree: ast._Statement | None) -> set[str]:
     where = getattr(tree, "where", None)
     out: set[str] = set()
     for pred in ast.predicates(where):
-        for value in (
-            getattr(pred, "value", None),
-            getattr(pred, "low", None),
-            getattr(pred, "high", None),
-            *getattr(pred, "values", ()),
-        ):
+        for value in ast.values_of(pred):
             if isinstance(value, ast.StringLit):
                 out.add(value.value)
     return out

@@ -37,12 +37,12 @@ _CONVERTER_VERSION = 1
 _STAMP = "rem_agent_conversion.json"
 
 # GGUF tensor name → Hugging Face/mlx-lm qwen2 name ({n} is the block number).
-_GLOBAL_NAMES = {
+GGUF_GLOBAL_NAMES = {
     "token_embd.weight": "model.embed_tokens.weight",
     "output_norm.weight": "model.norm.weight",
     "output.weight": "lm_head.weight",
 }
-_BLOCK_NAMES = {
+GGUF_BLOCK_NAMES = {
     "attn_norm": "input_layernorm",
     "ffn_norm": "post_attention_layernorm",
     "attn_q": "self_attn.q_proj",
@@ -58,11 +58,11 @@ _BLOCK_RE = re.compile(r"^blk\.(\d+)\.(\w+)\.(weight|bias)$")
 
 def hf_tensor_name(gguf_name: str) -> str:
     """Map one qwen2 GGUF tensor name to its mlx-lm name; UsageError if unknown."""
-    if gguf_name in _GLOBAL_NAMES:
-        return _GLOBAL_NAMES[gguf_name]
+    if gguf_name in GGUF_GLOBAL_NAMES:
+        return GGUF_GLOBAL_NAMES[gguf_name]
     m = _BLOCK_RE.match(gguf_name)
-    if m and m.group(2) in _BLOCK_NAMES:
-        return f"model.layers.{m.group(1)}.{_BLOCK_NAMES[m.group(2)]}.{m.group(3)}"
+    if m and m.group(2) in GGUF_BLOCK_NAMES:
+        return f"model.layers.{m.group(1)}.{GGUF_BLOCK_NAMES[m.group(2)]}.{m.group(3)}"
     raise UsageError(f"unexpected tensor {gguf_name!r} in a qwen2 GGUF")
 
 

@@ -13,7 +13,12 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from rem_agent.models.gguf_to_mlx import Qwen2Config, write_mlx_model_dir
+from rem_agent.models.gguf_to_mlx import (
+    GGUF_BLOCK_NAMES,
+    GGUF_GLOBAL_NAMES,
+    Qwen2Config,
+    write_mlx_model_dir,
+)
 from rem_agent.models.tokenizer import read_gguf_vocab, tokenizer_from_gguf
 
 
@@ -101,17 +106,8 @@ def write_tiny_mlx_model(
 
 # mlx-lm name → GGUF name, the inverse of gguf_to_mlx's map, for the tiny GGUF.
 _TO_GGUF = {
-    "model.embed_tokens.weight": "token_embd.weight",
-    "model.norm.weight": "output_norm.weight",
-    "input_layernorm": "attn_norm",
-    "post_attention_layernorm": "ffn_norm",
-    "self_attn.q_proj": "attn_q",
-    "self_attn.k_proj": "attn_k",
-    "self_attn.v_proj": "attn_v",
-    "self_attn.o_proj": "attn_output",
-    "mlp.gate_proj": "ffn_gate",
-    "mlp.up_proj": "ffn_up",
-    "mlp.down_proj": "ffn_down",
+    **{hf: gguf for gguf, hf in GGUF_GLOBAL_NAMES.items() if gguf != "output.weight"},
+    **{hf: gguf for gguf, hf in GGUF_BLOCK_NAMES.items()},
 }
 
 

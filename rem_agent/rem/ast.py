@@ -314,6 +314,17 @@ STATEMENT_KEYWORDS: tuple[str, ...] = tuple(
 )
 
 
+def values_of(pred: Predicate) -> tuple[Value, ...]:
+    """The literal values a predicate compares with (none for IS NULL, ILIKE and @>)."""
+    if isinstance(pred, Compare):
+        return (pred.value,)
+    if isinstance(pred, Between):
+        return (pred.low, pred.high)
+    if isinstance(pred, InList):
+        return pred.values
+    return ()
+
+
 def predicates(condition: Condition | None) -> list[Predicate]:
     """Every predicate in a condition, left to right."""
     if condition is None:

@@ -194,14 +194,7 @@ class _Checker:
             return
         if isinstance(pred, ast.ILike) and not self.rules.ilike:
             self.no_profile("ILIKE; use = or a SEARCH", spec.name)
-        values: tuple[ast.Value, ...] = ()
-        if isinstance(pred, ast.Compare):
-            values = (pred.value,)
-        elif isinstance(pred, ast.Between):
-            values = (pred.low, pred.high)
-        elif isinstance(pred, ast.InList):
-            values = pred.values
-        for value in values:
+        for value in ast.values_of(pred):
             self.literal(value, spec)
 
     def literal(self, value: ast.Value, spec: FieldSpec) -> None:
@@ -238,14 +231,7 @@ def _atoms(pred: ast.Predicate) -> list[str]:
     """The field name and each literal of a predicate, as printed."""
     from rem_agent.rem.render import quote_single, render_condition, render_value
 
-    values: tuple[ast.Value, ...] = ()
-    if isinstance(pred, ast.Compare):
-        values = (pred.value,)
-    elif isinstance(pred, ast.Between):
-        values = (pred.low, pred.high)
-    elif isinstance(pred, ast.InList):
-        values = pred.values
-    out = [pred.field, *(render_value(v) for v in values)]
+    out = [pred.field, *(render_value(v) for v in ast.values_of(pred))]
     if isinstance(pred, ast.ILike):
         out.append(quote_single(pred.pattern))
     if isinstance(pred, ast.Contains):

@@ -20,16 +20,10 @@ from typing import Any
 
 import numpy as np
 
-# peft module path (under model.layers.N.) -> the GGUF tensor it adapts
-GGUF_TENSORS = {
-    "self_attn.q_proj": "attn_q",
-    "self_attn.k_proj": "attn_k",
-    "self_attn.v_proj": "attn_v",
-    "self_attn.o_proj": "attn_output",
-    "mlp.gate_proj": "ffn_gate",
-    "mlp.up_proj": "ffn_up",
-    "mlp.down_proj": "ffn_down",
-}
+from rem_agent.models.gguf_to_mlx import GGUF_BLOCK_NAMES
+
+# peft module path (under model.layers.N.) -> the GGUF tensor it adapts: the projections.
+GGUF_TENSORS = {hf: gguf for gguf, hf in GGUF_BLOCK_NAMES.items() if hf.endswith("_proj")}
 _PEFT_KEY = re.compile(r"(?:.*\.)?layers\.(\d+)\.(\w+\.\w+)\.lora_([AB])(?:\.\w+)?\.weight$")
 
 GGUF_ADAPTER_NAME = "adapter.gguf"
