@@ -62,7 +62,7 @@ def main() -> None:
     cases = select_cases(load_cases("eval/devset.jsonl"), stratified=True, limit=args.limit)
     if args.dated_only:
         cases = [c for c in cases if c.names_time]
-    agent = RemAgent(cache_size=0)
+    agent = RemAgent(cache_size=0, adapter=False)  # the variants are of the few-shot prompt
     agent.load()
     print(
         f"{len(cases)} dev cases (first {args.limit} stratified), 0.5B on {agent.describe()[0]}\n"

@@ -194,3 +194,11 @@ def test_the_cli_builds_and_reports(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "wrote 45 training rows, 5 validation rows" in printed
     assert "statements: " in printed and "dropped: " in printed
     assert main(["data", "build", "--n", "2", "--out", str(tmp_path)]) == 2
+
+
+def test_the_committed_heldout_set_is_what_data_build_writes(tmp_path: Path) -> None:
+    """eval/heldout.jsonl (the held-out families' eval cases in docs/ADAPTER.md) comes from
+    `rem-agent data build --n 6000 --seed 1`, the build the shipped adapter trained on."""
+    committed = Path(__file__).parents[1] / "eval" / "heldout.jsonl"
+    build_dataset(tmp_path, n=6000, seed=1)
+    assert (tmp_path / "heldout.jsonl").read_text() == committed.read_text()

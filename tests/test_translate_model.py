@@ -33,7 +33,8 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def agent() -> RemAgent:
-    agent = RemAgent()
+    # The base model with its few-shot prompt (the shipped adapter: test_adapter_model.py).
+    agent = RemAgent(adapter=False)
     agent.load()
     return agent
 

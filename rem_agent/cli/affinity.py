@@ -90,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _agent(args: argparse.Namespace) -> RemAgent:
-    return agent_from_args(args)
+    # The shipped adapter is trained for REM, not for judging pairs: the base model judges
+    # unless an adapter is asked for by name.
+    return agent_from_args(args, adapter=args.adapter or False)
 
 
 def _print_result(result: AffinityResult, *, as_json: bool) -> None:

@@ -361,7 +361,8 @@ def finetune(
             sha256=digest_files(config.out),
             trained={
                 "data": str(config.data),
-                "train_rows": len(train),
+                "train_rows_available": len(train),
+                "rows_seen": sum(len(epoch_batches[i % len(epoch_batches)]) for i in range(total)),
                 "steps": int(state["step"]),
                 "best_step": int(state["best_step"]),
                 "best_valid_loss": round(float(state["best"]), 4),
