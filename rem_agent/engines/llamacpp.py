@@ -68,7 +68,7 @@ def llama_cpp_available() -> bool:
 
 
 @contextmanager
-def _without_weight_repacking() -> Iterator[None]:
+def without_weight_repacking() -> Iterator[None]:
     """Load with llama.cpp's extra buffer types off (`use_extra_bufts=False`).
 
     On CPUs with AMX, llama.cpp repacks Q4_K weights into AMX buffers, and decoding from
@@ -158,7 +158,7 @@ class LlamaCppEngine(LocalEngine):
                 if progress:
                     progress(f"with the adapter {self.adapter.name}")
             try:
-                with _without_weight_repacking():
+                with without_weight_repacking():
                     llama = llama_cpp.Llama(
                         model_path=str(self.model_path),
                         n_ctx=self._n_ctx,
