@@ -100,7 +100,7 @@ def test_which_adapter_a_model_gets(tmp_path: Path) -> None:
     shipped = resolve_adapter(True, DEFAULT_MODEL, bundled=True)
     assert shipped == default_adapter(DEFAULT_MODEL)
     other = make_adapter(tmp_path / "other", base_model="qwen2.5-coder-1.5b")
-    with pytest.raises(UsageError, match="trained for qwen2.5-coder-1.5b"):
+    with pytest.raises(UsageError, match=r"trained for qwen2\.5-coder-1\.5b"):
         resolve_adapter(str(other), DEFAULT_MODEL, bundled=True)
     mine = resolve_adapter(str(make_adapter(tmp_path / "mine")), DEFAULT_MODEL, bundled=True)
     assert mine is not None and mine.name == "test-rem"
