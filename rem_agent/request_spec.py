@@ -41,6 +41,8 @@ _TOKEN = re.compile(r"[^\s\"\\,;:!?()\[\]{}<>|]+")
 _EDGES = ".'`’*_~#@"
 _INNER = re.compile(r"[-/_.'’+&]")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+_NAME_JOINER = re.compile(r"\w[-'’]\w")
+_NAME_PIECE = re.compile(r"^\w|(?<=[-'’])\w(?=\w)")  # not the s of a possessive
 # Words that stand for "whatever": never a topic, a name or a value.
 FILLER = frozenset(
     "anything everything something stuff things pls plz please show find get give list me my "
@@ -65,6 +67,8 @@ def request_words(text: str) -> tuple[str, ...]:
     for base in bases[:MAX_WORDS]:
         for variant in (base, base.lower(), base.capitalize(), base[:1].upper() + base[1:]):
             words[variant] = None
+        if _NAME_JOINER.search(base):  # "al-farsi" names "Al-Farsi", "o'neill" "O'Neill"
+            words[_NAME_PIECE.sub(lambda m: m[0].upper(), base.lower())] = None
     return tuple(words)
 
 

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from rem_strategies import all_types_catalog, statements
 
 from rem_agent.dates import resolve_dates
+from rem_agent.engines.constraint import GrammarCache, parser_limits
 from rem_agent.rem import DecodeSpec, Profile, TimeRange, decode_grammar, default_catalog, render
 from rem_agent.request_spec import decode_spec
 
@@ -29,7 +30,7 @@ ANY_TYPES = all_types_catalog()
 
 def accepts(ll_tokenizer, qwen_tokenizer, spec: DecodeSpec, text: str) -> bool:  # type: ignore[no-untyped-def]
     grammar = llguidance.LLMatcher.grammar_from_lark(decode_grammar(spec))
-    matcher = llguidance.LLMatcher(ll_tokenizer, grammar)
+    matcher = llguidance.LLMatcher(ll_tokenizer, grammar, limits=parser_limits())
     assert not matcher.is_error(), matcher.get_error()
     tokens = qwen_tokenizer.tokenizer.encode(text, add_special_tokens=False).ids
     for token in tokens:
@@ -381,3 +382,14 @@ def test_every_dev_answer_is_decodable_from_its_request(case, ll_tokenizer, qwen
     )
     answers = [case["expected"], *case["accept"]]  # type: ignore[misc]
     assert any(accepts(ll_tokenizer, qwen_tokenizer, spec, str(a)) for a in answers)
+
+
+@pytest.mark.parametrize(
+    "text", ["resources in category update", "notes on the drop-off create alter policy"]
+)
+def test_p8fs_grammars_with_refused_words_compile(text: str, ll_tokenizer) -> None:  # type: ignore[no-untyped-def]
+    """Excluding p8fs's refused words from literals once ran out of llguidance's default
+    lexer fuel ("lexer precomputation failed"): the engines' cache compiles these."""
+    cache = GrammarCache(ll_tokenizer, 4)
+    matcher = cache.matcher(grammar=decode_grammar(request_spec(text, Profile.P8FS)))
+    assert not matcher.is_error()

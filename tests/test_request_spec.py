@@ -182,3 +182,13 @@ def test_search_without_topic(query: str, topicless: bool) -> None:
 
     tree = check_rem(query, catalog=P8FS).tree
     assert search_without_topic(tree, P8FS) is topicless  # type: ignore[arg-type]
+
+
+def test_names_joined_by_a_hyphen_or_apostrophe_get_their_title_case() -> None:
+    """ "whos mohammed al-farsi" must be able to become LOOKUP "Mohammed Al-Farsi"."""
+    from rem_agent.request_spec import request_words
+
+    assert "Al-Farsi" in request_words("whos mohammed al-farsi")
+    assert "O'Neill" in request_words("siobhán o'neill")
+    assert "Jean-Luc" in request_words("jean-luc picard")
+    assert "Sarah'S" not in request_words("sarah's notes")

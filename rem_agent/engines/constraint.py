@@ -99,7 +99,7 @@ class GrammarCache:
                 )
         except ValueError as exc:
             raise RemAgentError(f"the {what} is not valid: {exc}") from exc
-        matcher = llguidance.LLMatcher(self._tokenizer, spec, log_level=0)
+        matcher = llguidance.LLMatcher(self._tokenizer, spec, log_level=0, limits=parser_limits())
         if matcher.is_error():
             raise RemAgentError(f"the {what} does not compile: {matcher.get_error()}")
         return matcher
@@ -148,3 +148,14 @@ class GrammarLogitsProcessor(LLGuidanceLogitsProcessor):
 
         llguidance.numpy.fill_next_token_bitmask(self.ll_matchers[0], self.bitmask, 0)
         return apply_token_bitmask(logits, self.bitmask)
+
+
+# The p8fs profile's literal terminals intersect a request's words with the complement of
+# p8fs's refused words (`& ~/.*update.*/`); with a few such words that exceeds llguidance's
+# default lexer fuel (1M) and the grammar fails to compile. 20M compiles every dev request's
+# grammar in the same ~25 ms (the fuel bounds work, it is not spent up front).
+INITIAL_LEXER_FUEL = 20_000_000
+
+
+def parser_limits() -> llguidance.LLParserLimits:
+    return llguidance.LLParserLimits(initial_lexer_fuel=INITIAL_LEXER_FUEL)
