@@ -33,7 +33,7 @@ LAST = (
 # Names as other languages write them (accents, particles, non-Latin order kept as typed).
 WORLD_NAMES = (
     "José García|Zoë Müller|François Lefèvre|Björn Ångström|Łukasz Wójcik|Søren Kjær|"
-    "Ana de la Cruz|Jean-Luc Picard|Nguyễn Văn An|Mohammed Al-Farsi|Siobhán O'Neill|"
+    "Ana de la Cruz|Jean-Luc Picard|Nguyễn Văn An|Mohammed Al-Farsi|Siobhán Kelly|"
     "Renée Côté|Jürgen Groß|Núria Puig|Dmitri Ivanov|Zhang Wei|Kwame Mensah|Ines Álvarez"
 ).split("|")
 PROJECTS = (
@@ -383,10 +383,12 @@ def moment_kind_topic(rng: random.Random) -> Draft:
     )
 
 
-@family("search")
+@family("search", weight=1.3)
 def chat_topic(rng: random.Random) -> Draft:
     topic = rng.choice(TOPICS)
-    text = rng.choice((f"chats about {topic}", f"sessions on {topic}"))
+    text = rng.choice(
+        (f"chats about {topic}", f"sessions on {topic}", f"chat sessions about {topic}")
+    )
     return Draft(text, f"SEARCH {_q(_topic(topic))} IN sessions")
 
 
@@ -594,11 +596,11 @@ def when_i_was(rng: random.Random) -> Draft:
 # SELECT by category, size, rating
 
 
-@family("select_category", weight=1.2)
+@family("select_category", weight=1.8)
 def category(rng: random.Random) -> Draft:
     value, words = rng.choice(list(CATEGORIES.items()))
     lead = rng.choice(("", "my ", "all ", "show "))
-    if rng.random() < 0.3:
+    if rng.random() < 0.45:
         when = time_phrase(rng)
         return Draft(
             f"{lead}{words[0]} {when}",
@@ -608,7 +610,7 @@ def category(rng: random.Random) -> Draft:
     return Draft(f"{lead}{words[0]}", f"SELECT * FROM resources WHERE category = '{value}'")
 
 
-@family("select_category")
+@family("select_category", weight=1.5)
 def file_size(rng: random.Random) -> Draft:
     n = rng.choice((1, 5, 10, 50, 100, 500))
     unit, factor = rng.choice((("mb", 1_000_000), ("kb", 1_000)))
@@ -869,6 +871,143 @@ def not_sure_spelling(rng: random.Random) -> Draft:
         ("not sure how to spell it, {w}", "{w} or however it's spelled", "{w}?? maybe misspelled")
     )
     return Draft(shape.format(w=word), f"FUZZY {_q(word)}", p8fs=f"SEARCH {_q(word)} IN resources")
+
+
+# Other fields and predicates (REM.md §1): text fields, null checks, ILIKE, ranges
+
+LOCATIONS = (
+    "kitchen|office|berlin office|cafe|car|garden|gym|airport|library|living room|studio"
+).split("|")
+CHANNELS = ("slack", "web", "email", "teams", "discord", "sms", "whatsapp")
+AGENTS = ("research", "coding", "writing", "support", "planner", "travel")
+
+
+@family("select_field")
+def moment_location(rng: random.Random) -> Draft:
+    place = rng.choice(LOCATIONS)
+    if rng.random() < 0.5:
+        kind, words = rng.choice(list(MOMENT_KINDS.items()))
+        return Draft(
+            f"{words[0]} at the {place}",
+            f"SELECT * FROM moments WHERE moment_type = '{kind}' AND location = '{place}'",
+        )
+    return Draft(f"moments in the {place}", f"SELECT * FROM moments WHERE location = '{place}'")
+
+
+@family("select_field")
+def session_channel_or_agent(rng: random.Random) -> Draft:
+    if rng.random() < 0.5:
+        channel = rng.choice(CHANNELS)
+        text = rng.choice((f"{channel} sessions", f"sessions from the {channel} channel"))
+        return Draft(text, f"SELECT * FROM sessions WHERE channel_type = '{channel}'")
+    agent = rng.choice(AGENTS)
+    text = rng.choice((f"sessions with the {agent} agent", f"chats with the {agent} agent"))
+    return Draft(text, f"SELECT * FROM sessions WHERE agent = '{agent}'")
+
+
+@family("select_field")
+def titled(rng: random.Random) -> Draft:
+    title_ = _topic(rng.choice(TOPICS))
+    if rng.random() < 0.5:
+        return Draft(f"notes titled {title_}", f"SELECT * FROM resources WHERE name = '{title_}'")
+    word = title_.split()[0]
+    return Draft(
+        f"resources with names like {word}",
+        f"SELECT * FROM resources WHERE name ILIKE '%{word}%'",
+        p8fs=f"SEARCH {_q(word)} IN resources",  # p8fs has no ILIKE
+    )
+
+
+@family("select_field")
+def completion(rng: random.Random) -> Draft:
+    shape = rng.randrange(3)
+    if shape == 0:
+        return Draft(
+            rng.choice(("unfinished sessions", "incomplete chats")),
+            "SELECT * FROM sessions WHERE session_completed_at IS NULL",
+        )
+    if shape == 1:
+        n = rng.choice((3, 5, 10))
+        return Draft(
+            f"last {n} completed sessions",
+            "SELECT * FROM sessions WHERE session_completed_at IS NOT NULL "
+            f"ORDER BY session_completed_at DESC LIMIT {n}",
+        )
+    return Draft(
+        "moments that have ended",
+        "SELECT * FROM moments WHERE resource_ends_timestamp IS NOT NULL",
+    )
+
+
+@family("select_field")
+def rating_words(rng: random.Random) -> Draft:
+    if rng.random() < 0.5:
+        return Draft(
+            rng.choice(("badly rated chats", "poorly rated sessions")),
+            "SELECT * FROM sessions WHERE user_rating <= 2",
+        )
+    low, high = sorted(rng.sample(range(1, 6), 2))
+    return Draft(
+        f"sessions rated between {low} and {high}",
+        f"SELECT * FROM sessions WHERE user_rating BETWEEN {low} AND {high}",
+    )
+
+
+@family("select_field", holdout=True)
+def not_kind(rng: random.Random) -> Draft:
+    kind, words = rng.choice(list(MOMENT_KINDS.items()))
+    if rng.random() < 0.5:
+        return Draft(
+            f"moments that aren't {words[0]}",
+            f"SELECT * FROM moments WHERE moment_type != '{kind}'",
+        )
+    place = rng.choice(LOCATIONS)
+    return Draft(
+        f"anything that happened at the {place}",
+        f"SELECT * FROM moments WHERE location = '{place}'",
+    )
+
+
+@family("select_field")
+def kind_and_tag(rng: random.Random) -> Draft:
+    kind, words = rng.choice(list(MOMENT_KINDS.items()))
+    tag = rng.choice(TAGS)
+    return Draft(
+        f"{words[0]} tagged {tag}",
+        f"SELECT * FROM moments WHERE moment_type = '{kind}' AND topic_tags @> '[\"{tag}\"]'::jsonb",
+    )
+
+
+@family("select_order")
+def first_n_ever(rng: random.Random) -> Draft:
+    table = rng.choice(list(_TABLE_NOUNS))
+    noun = rng.choice(_TABLE_NOUNS[table])
+    n = rng.choice((3, 5, 10))
+    return Draft(
+        rng.choice((f"first {n} {noun} ever", f"my {n} oldest {noun}")),
+        f"SELECT * FROM {table} ORDER BY {_TIME_FIELD[table]} ASC LIMIT {n}",
+    )
+
+
+@family("traverse")
+def other_edges(rng: random.Random) -> Draft:
+    name = person(rng)
+    shape = rng.randrange(4)
+    if shape == 0:
+        return Draft(f"projects owned by {name}", _traverse("owns", name))
+    if shape == 1:
+        team = rng.choice(TEAMS)
+        return Draft(f"who is on the {team}", _traverse("member-of", team))
+    if shape == 2:
+        return Draft(f"who reports to or manages {name}", _traverse("reports-to,manages", name))
+    return Draft(f"{name}'s manager's manager", _traverse("reports-to", name, 2))
+
+
+@family("traverse")
+def entity_relations(rng: random.Random) -> Draft:
+    entity = rng.choice([*COMPANIES, *PROJECTS])
+    lead = rng.choice(("relationships of", "everything linked to", "what is connected to"))
+    return Draft(f"{lead} {entity}", _traverse("", entity))
 
 
 # -- sloppy search-bar text --------------------------------------------------------
