@@ -77,7 +77,7 @@ def test_variants_of_two_agents_rotate_and_report_their_prompt() -> None:
         *variants_for(adapted, (True, False), label="adapter"),
     ]
     order: list[str] = []
-    report = run_eval(variants, cases, on_case=lambda r: order.append(r.id))
+    report = run_eval(variants, cases, on_case=lambda r: order.append(r.variant))
     assert [m.mode for m in report.modes] == [
         "base constrained",
         "base unconstrained",
@@ -88,6 +88,8 @@ def test_variants_of_two_agents_rotate_and_report_their_prompt() -> None:
     assert report.modes[2].adapter == adapted_engine.adapter.name
     assert all(len(m.cases) == len(cases) for m in report.modes)
     assert len(order) == 4 * len(cases)
+    assert order[:4] == [m.mode for m in report.modes]  # case 0: every variant, in order
+    assert order[4] == "base unconstrained"  # case 1 starts one variant later
     assert "adapter constrained: compact prompt, adapter" in markdown(report)
 
 

@@ -116,8 +116,7 @@ def run(args: argparse.Namespace) -> int:
 
     def advance(run: CaseRun) -> None:
         if trace is not None:
-            mode = "constrained" if run.constrained else "unconstrained"
-            trace.write(json.dumps({"mode": mode, **run.model_dump()}) + "\n")
+            trace.write(json.dumps({"mode": run.variant, **run.model_dump()}) + "\n")
             trace.flush()
         if bar is not None:
             bar.update(1)

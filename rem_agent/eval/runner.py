@@ -38,6 +38,7 @@ def variants_for(agent: RemAgent, modes: tuple[bool, ...], *, label: str = "") -
 
 
 class CaseRun(BaseModel):
+    variant: str = ""  # the report column it belongs to
     id: str
     category: str
     nl: str
@@ -190,6 +191,7 @@ def run_eval(
         shift = index % len(order)
         for i in order[shift:] + order[:shift]:
             run = run_case(variants[i].agent, case, constrained=variants[i].constrained)
+            run = run.model_copy(update={"variant": variants[i].name})
             runs[i].append(run)
             if on_case is not None:
                 on_case(run)
