@@ -409,9 +409,9 @@ class RemAgent:
                 first_answer = generation.text
                 generation = _combined(generation, decode(grammar))
                 checked = self._check(generation, opts.profile)
-        except RemAgentError:
+        except (UsageError, Cancelled):
             raise
-        except Exception as exc:  # the engine is third-party code: report, don't crash
+        except Exception as exc:  # a failed decode is this request's failure, not the caller's
             return self._translation(
                 None,
                 opts,

@@ -256,3 +256,17 @@ def test_a_search_with_a_topic_is_not_decoded_again() -> None:
     agent = RemAgent(engine_instance=engine, cache_size=0)
     assert agent.translate("meetings about hiring").query == 'SEARCH "hiring" IN moments'
     assert len(engine.calls) == 1
+
+
+def test_a_failed_constrained_decode_is_an_invalid_answer_not_an_exception() -> None:
+    """llguidance can refuse a step ("too many expressions constructed"): that request gets
+    valid=False and the reason, and a batch or an eval run goes on."""
+    from rem_agent.errors import RemAgentError
+
+    def answer(_msg: str, _grammar: str | None) -> str:
+        raise RemAgentError("constrained decoding failed: lexer error: too many expressions")
+
+    agent = RemAgent(engine_instance=ScriptedEngine(answer=answer), cache_size=0)
+    result = agent.translate("files named like reprot", profile="p8fs")
+    assert not result.valid
+    assert result.error is not None and "constrained decoding failed" in result.error

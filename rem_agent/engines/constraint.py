@@ -151,11 +151,19 @@ class GrammarLogitsProcessor(LLGuidanceLogitsProcessor):
 
 
 # The p8fs profile's literal terminals intersect a request's words with the complement of
-# p8fs's refused words (`& ~/.*update.*/`); with a few such words that exceeds llguidance's
-# default lexer fuel (1M) and the grammar fails to compile. 20M compiles every dev request's
-# grammar in the same ~25 ms (the fuel bounds work, it is not spent up front).
+# p8fs's refused words (`& ~/.*update.*/`). With a few such words that exceeds llguidance's
+# default lexer fuel (1M) and the grammar fails to compile ("lexer precomputation failed"),
+# or a decoding step runs out ("too many expressions constructed", seen once on the dev
+# set). These bound work; they are not spent up front: every dev request's grammar still
+# compiles in about 25 ms.
 INITIAL_LEXER_FUEL = 20_000_000
+STEP_LEXER_FUEL = 2_000_000
+MAX_LEXER_STATES = 1_000_000
 
 
 def parser_limits() -> llguidance.LLParserLimits:
-    return llguidance.LLParserLimits(initial_lexer_fuel=INITIAL_LEXER_FUEL)
+    return llguidance.LLParserLimits(
+        initial_lexer_fuel=INITIAL_LEXER_FUEL,
+        step_lexer_fuel=STEP_LEXER_FUEL,
+        max_lexer_states=MAX_LEXER_STATES,
+    )
