@@ -200,7 +200,6 @@ def finetune(
     say = progress or (lambda _m: None)
     if config.threads:
         torch.set_num_threads(config.threads)
-    random.seed(config.seed)
     torch.manual_seed(config.seed)
     train_rows = load_rows(config.data / "train.jsonl")[: config.max_rows]
     valid_rows = load_rows(config.data / "valid.jsonl")[: config.eval_rows]
@@ -222,8 +221,8 @@ def finetune(
     inner = model.base_model.model  # the causal LM with LoRA layers in place
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
-    rng = random.Random(config.seed)
-    epoch_batches = _batches(train, config.batch_size, rng)
+    # Derived from the seed and the data, so a resumed run rebuilds the same batches.
+    epoch_batches = _batches(train, config.batch_size, random.Random(config.seed))
     total = config.steps or len(epoch_batches)
 
     def schedule(step: int) -> float:
@@ -248,8 +247,6 @@ def finetune(
         state = saved["state"]
         history = [EvalPoint.model_validate(h) for h in saved["history"]]
         best_weights = saved["best_lora"]
-        rng.setstate(saved["rng"])
-        epoch_batches = saved["batches_order"]
         torch.set_rng_state(saved["torch_rng"])
         say(f"resuming at step {state['step']} of {total}")
 
@@ -274,8 +271,6 @@ def finetune(
                 "state": state,
                 "history": [h.model_dump() for h in history],
                 "best_lora": best_weights,
-                "rng": rng.getstate(),
-                "batches_order": epoch_batches,
                 "torch_rng": torch.get_rng_state(),
                 "config": config.model_dump(mode="json"),
             },
