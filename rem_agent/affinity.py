@@ -3,7 +3,9 @@
 p8fs links related resources with `SEE_ALSO` edges. `score_pair` asks the model (the same
 engine that translates) for an `AffinityResult`, decoding under that model's JSON schema so
 every answer parses and validates; `score_batch` turns JSONL pairs into p8fs-style edges,
-one error per bad line, the rest of the batch still scored.
+one error per bad line, the rest of the batch still scored. The score is calibrated by
+what the two texts share (`affinity_evidence`): the schema admits only the scores that
+evidence allows, so a pair with no subject word in common never scores above 0.3.
 
 The words the model sees live in `prompts/affinity.md` and `prompts/affinity_examples.yaml`.
 """
@@ -28,6 +30,7 @@ from pydantic import (
     field_validator,
 )
 
+from rem_agent.affinity_evidence import Band, Evidence, evidence
 from rem_agent.engines.base import ChatMessage, Engine, GenerationStats, StopReason
 from rem_agent.errors import RemAgentError, UsageError
 from rem_agent.prompts import defuse_chat_markup
@@ -75,14 +78,30 @@ class AffinityResult(BaseModel):
         return snap_score(value)
 
 
-def decode_schema() -> dict[str, Any]:
-    """`AffinityResult`'s JSON schema, tightened for decoding: the score is one of the 11
-    one-decimal values and the reason needs no escapes. Anything it admits validates."""
+def decode_schema(band: Band | None = None) -> dict[str, Any]:
+    """`AffinityResult`'s JSON schema, tightened for decoding: the score is one of the
+    one-decimal values `band` allows (all 11 without one), the relationship one it allows,
+    and the reason needs no escapes. Anything it admits validates."""
     schema = AffinityResult.model_json_schema()
     props = schema["properties"]
-    props["affinity_score"] = {**props["affinity_score"], "enum": list(SCORES)}
+    scores = band.scores(SCORES) if band is not None else list(SCORES)
+    props["affinity_score"] = {**props["affinity_score"], "enum": scores}
     props["reason"] = {**props["reason"], "pattern": _REASON_PATTERN}
+    if band is not None and band.relationships is not None:
+        props["relationship"] = {**props["relationship"], "enum": list(band.relationships)}
     return schema
+
+
+def calibrated(result: AffinityResult, found: Evidence) -> AffinityResult:
+    """`result` moved into the evidence's band (a no-op for a constrained answer)."""
+    band = found.band
+    relationship = result.relationship
+    if band.relationships is not None and relationship not in band.relationships:
+        relationship = band.relationships[0]  # type: ignore[assignment]
+    score = band.clamp(result.affinity_score)
+    if (score, relationship) == (result.affinity_score, result.relationship):
+        return result
+    return result.model_copy(update={"affinity_score": score, "relationship": relationship})
 
 
 # -- input -------------------------------------------------------------------------------
@@ -209,6 +228,8 @@ class AffinityRun(BaseModel):
     raw: str
     error: str | None = None
     constrained: bool
+    evidence: Evidence
+    model_result: AffinityResult | None = None  # the model's own answer, before calibration
     stop_reason: StopReason | None = None
     stats: GenerationStats | None = None
 
@@ -221,8 +242,13 @@ def run_pair(
     constrain: bool = True,
     prompt: AffinityPrompt | None = None,
     max_tokens: int = DEFAULT_MAX_TOKENS,
+    calibrate: bool = True,
 ) -> AffinityRun:
     """Ask the model about one pair; a bad answer is reported in the run, not raised.
+
+    `calibrate` (the default) bounds the score by the pair's lexical evidence
+    (`affinity_evidence`): constrained, the schema only admits the band's scores;
+    unconstrained, the answer is moved into the band. False: the model's word alone.
 
     Raises `UsageError` for bad text (empty, over `MAX_TEXT_CHARS`) and `RemAgentError`
     when the engine refuses the request (e.g. the prompt does not fit its context).
@@ -230,10 +256,12 @@ def run_pair(
     a = clean_text(a, what="text A")
     b = clean_text(b, what="text B")
     prompt = prompt or default_prompt()
+    found = evidence(a, b)
+    band = found.band if calibrate else None
     try:
         generation = engine.generate(
             prompt.messages(a, b),
-            json_schema=decode_schema() if constrain else None,
+            json_schema=decode_schema(band) if constrain else None,
             max_tokens=max_tokens,
             prefix_messages=prompt.static_messages,
         )
@@ -245,11 +273,14 @@ def run_pair(
         result=None,
         raw=generation.text,
         constrained=constrain,
+        evidence=found,
         stop_reason=generation.stop_reason,
         stats=generation.stats,
     )
     try:
-        return run.model_copy(update={"result": parse_answer(generation.text)})
+        answer = parse_answer(generation.text)
+        result = calibrated(answer, found) if calibrate else answer
+        return run.model_copy(update={"result": result, "model_result": answer})
     except ValueError as exc:
         cut = " (cut off at the token limit)" if generation.stop_reason == "length" else ""
         shown = generation.text if len(generation.text) <= 200 else generation.text[:200] + "…"
@@ -264,14 +295,15 @@ def score_pair(
     *,
     constrain: bool = True,
     prompt: AffinityPrompt | None = None,
+    calibrate: bool = True,
 ) -> AffinityResult:
-    """How resource text `b` relates to `a`, judged by a loaded engine.
+    """How resource text `b` relates to `a`, judged by a loaded engine (see `run_pair`).
 
     Constrained (the default), decoding follows `decode_schema()`, so the answer always
     parses and validates. Raises `UsageError` for bad text and `RemAgentError` when the
     engine fails or an unconstrained answer is not a valid result.
     """
-    run = run_pair(engine, a, b, constrain=constrain, prompt=prompt)
+    run = run_pair(engine, a, b, constrain=constrain, prompt=prompt, calibrate=calibrate)
     if run.result is None:
         raise RemAgentError(run.error or "the model gave no answer")
     return run.result
@@ -348,6 +380,7 @@ def score_batch(
     constrain: bool = True,
     min_score: float = DEFAULT_MIN_SCORE,
     prompt: AffinityPrompt | None = None,
+    calibrate: bool = True,
 ) -> Iterator[BatchItem]:
     """Score JSONL pairs one by one: an item per non-blank line, numbered from 1.
 
@@ -375,7 +408,7 @@ def score_batch(
         try:
             a = clean_text(pair.source.content, what="the source content")
             b = clean_text(pair.target.content, what="the target content")
-            run = run_pair(engine, a, b, constrain=constrain, prompt=prompt)
+            run = run_pair(engine, a, b, constrain=constrain, prompt=prompt, calibrate=calibrate)
         except RemAgentError as exc:
             yield BatchItem(line=number, status="error", error=f"line {number}: {exc}", **ids)
             continue

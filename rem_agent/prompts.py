@@ -28,16 +28,7 @@ from rem_agent.errors import UsageError
 from rem_agent.rem.catalog import Catalog, FieldType, TableSpec
 from rem_agent.rem.profile import PROFILE_RULES, Profile
 from rem_agent.resources import data_dir
-from rem_agent.words import singular
-
-_WORD = re.compile(r"[a-z0-9]+")
-_STOPWORDS = frozenset(
-    (
-        "a an the of to for in on at by and or with from me my i we our us all any some what "
-        "which who show find get give list about is are was were do did does that this these "
-        "those it its"
-    ).split()
-)
+from rem_agent.words import content_words
 
 
 class Example(BaseModel):
@@ -175,13 +166,13 @@ class PromptLibrary:
     # -- selection ------------------------------------------------------
 
     def _inverse_document_frequency(self) -> dict[str, float]:
-        docs = [set(_words(e.topic)) for e in self.examples]
+        docs = [set(content_words(e.topic)) for e in self.examples]
         counts = Counter(w for doc in docs for w in doc)
         n = len(docs)
         return {w: math.log((n + 1) / (c + 0.5)) for w, c in counts.items()}
 
     def _score(self, words: set[str], has_dates: bool, example: Example) -> float:
-        other = set(_words(example.topic))
+        other = set(content_words(example.topic))
         shared = sum(self._idf.get(w, 1.0) for w in words & other)
         norm = math.sqrt(max(len(words), 1) * max(len(other), 1))
         dated = example.dates_line != "Dates: none"
@@ -193,7 +184,7 @@ class PromptLibrary:
         """The k examples most like the request, the most similar last (nearest the request)."""
         if k <= 0:
             return []
-        words = set(_words(request))
+        words = set(content_words(request))
         ranked = sorted(
             enumerate(self.examples if pool is None else pool),
             key=lambda ie: (-self._score(words, has_dates, ie[1]), ie[0]),
@@ -268,19 +259,3 @@ class PromptLibrary:
 def _without_names(text: str) -> str:
     first, *rest = text.split(" ", 1) if text.strip() else [""]
     return " ".join([first, *(w for w in " ".join(rest).split() if not w[:1].isupper())])
-
-
-def _words(text: str) -> list[str]:
-    # Any number is one word: "my 3 latest uploads" is shaped like "my 5 most recent uploads".
-    return [
-        "#" if w.isdigit() else _stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS
-    ]
-
-
-def _stem(word: str) -> str:
-    """A crude stem, enough to match "works" with "work" and "uploaded" with "uploads"."""
-    word = singular(word)
-    for suffix in ("ing", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word

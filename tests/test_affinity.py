@@ -37,6 +37,7 @@ from rem_agent.affinity import (
     score_pair,
     snap_score,
 )
+from rem_agent.affinity_evidence import evidence
 from rem_agent.cli import main
 from rem_agent.errors import RemAgentError, UsageError
 
@@ -50,7 +51,15 @@ def scripted(text: str | None = None, **kwargs: Any) -> ScriptedEngine:
     return ScriptedEngine(lambda user, grammar: reply)
 
 
-def pair_line(src: str = "s1", tgt: str = "t1", a: str = "alpha", b: str = "beta") -> str:
+# Texts that share enough subject words for the related band (0.2 to 0.9), so the
+# scripted answers below pass calibration unchanged.
+RELATED_A = "kafka consumer lag alerts"
+RELATED_B = "kafka consumer tuning guide"
+
+
+def pair_line(
+    src: str = "s1", tgt: str = "t1", a: str = RELATED_A, b: str = RELATED_B
+) -> str:
     return json.dumps({"source": {"id": src, "content": a}, "target": {"id": tgt, "content": b}})
 
 
@@ -229,7 +238,7 @@ def test_bad_text_never_reaches_the_engine() -> None:
 
 def test_score_pair_passes_the_schema_and_returns_the_result() -> None:
     engine = scripted(score=0.7, relationship="PREREQUISITE", reason="A teaches B")
-    result = score_pair(engine, "basics", "advanced")
+    result = score_pair(engine, "basics", "advanced", calibrate=False)
     assert result == AffinityResult(
         affinity_score=0.7, reason="A teaches B", relationship="PREREQUISITE"
     )
@@ -249,7 +258,7 @@ def test_constrained_requests_send_the_schema_unconstrained_do_not() -> None:
     engine = Recording(lambda user, grammar: answer_json())
     score_pair(engine, "a", "b")
     score_pair(engine, "a", "b", constrain=False)
-    assert seen == [decode_schema(), None]
+    assert seen == [decode_schema(evidence("a", "b").band), None]
 
 
 @pytest.mark.parametrize(
@@ -357,9 +366,9 @@ def test_batch_skips_none_and_low_scores() -> None:
     }
 
     def answer(user: str, grammar: str | None) -> str:
-        return next(v for k, v in answers.items() if f"Resource A:\n{k}\n" in user)
+        return next(v for k, v in answers.items() if f"Resource A:\n{k} " in user)
 
-    lines = [pair_line(f"s{k}", f"t{k}", a=k) for k in answers]
+    lines = [pair_line(f"s{k}", f"t{k}", a=f"{k} {RELATED_A}") for k in answers]
     items = list(score_batch(ScriptedEngine(answer), lines, min_score=0.5))
     assert [i.status for i in items] == ["skipped", "skipped", "edge", "edge"]
     assert [i.edge.type for i in items if i.edge] == ["CONTINUATION", "PREREQUISITE"]
@@ -396,9 +405,9 @@ def cli_engine(monkeypatch: pytest.MonkeyPatch) -> ScriptedEngine:
 def test_cli_single_pair_plain_and_json(
     cli_engine: ScriptedEngine, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["affinity", "--a", "kafka lag", "--b", "kafka tuning"]) == 0
+    assert main(["affinity", "--a", RELATED_A, "--b", RELATED_B]) == 0
     assert capsys.readouterr().out == "0.6\tSEE_ALSO\tboth about kafka\n"
-    assert main(["affinity", "--a", "kafka lag", "--b", "kafka tuning", "--json"]) == 0
+    assert main(["affinity", "--a", RELATED_A, "--b", RELATED_B, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out == {"affinity_score": 0.6, "reason": "both about kafka", "relationship": "SEE_ALSO"}
 

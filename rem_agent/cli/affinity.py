@@ -63,6 +63,12 @@ def register(subparsers: Any) -> None:
         help="decode without the JSON schema (the baseline; answers may be invalid)",
     )
     parser.add_argument(
+        "--no-calibrate",
+        action="store_true",
+        help="let the model score freely, without the bounds set by the words the two "
+        "texts share (the baseline; the bundled model is not a reliable judge alone)",
+    )
+    parser.add_argument(
         "--no-progress", action="store_true", help="with --batch: no progress bar on stderr"
     )
     add_model_options(parser)
@@ -84,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
     a = clean_text(args.a, what="--a")
     b = clean_text(args.b, what="--b")
     agent = _agent(args)
-    result = score_pair(agent.load(), a, b, constrain=not args.no_constrain)
+    result = score_pair(
+        agent.load(), a, b, constrain=not args.no_constrain, calibrate=not args.no_calibrate
+    )
     _print_result(result, as_json=args.json)
     return 0
 
@@ -115,6 +123,7 @@ def _run_batch(args: argparse.Namespace) -> int:
                 _read_lines(source),
                 constrain=not args.no_constrain,
                 min_score=args.min_score,
+                calibrate=not args.no_calibrate,
             ):
                 counts[item.status] += 1
                 _emit(item, out, bar)
