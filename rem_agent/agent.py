@@ -61,6 +61,7 @@ class Timings(BaseModel):
     prefill_tokens: int = 0
     cached_prompt_tokens: int = 0
     generated_tokens: int = 0
+    forced_tokens: int = 0  # of the generated: forced by the grammar, no model step of their own
     tokens_per_s: float = 0.0
 
 
@@ -458,6 +459,7 @@ class RemAgent:
             prefill_tokens=stats.prompt_tokens - stats.cached_prompt_tokens,
             cached_prompt_tokens=stats.cached_prompt_tokens,
             generated_tokens=stats.generated_tokens,
+            forced_tokens=stats.forced_tokens,
             tokens_per_s=round(stats.tokens_per_s, 2),
         )
         if not result.valid:
@@ -477,6 +479,11 @@ class RemAgent:
                 error=f"the model's answer is not valid REM ({why}): {generation.text.strip()!r}",
             )
         warnings = self._warnings(request, resolution, result.tree, opts)
+        if stats.dropped_tokens:
+            warnings.append(
+                "the model ran into the token limit: the answer ends at its last complete "
+                f"condition ({stats.dropped_tokens} tokens after it were dropped)"
+            )
         return self._translation(
             result.canonical,
             opts,

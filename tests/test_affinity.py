@@ -57,9 +57,7 @@ RELATED_A = "kafka consumer lag alerts"
 RELATED_B = "kafka consumer tuning guide"
 
 
-def pair_line(
-    src: str = "s1", tgt: str = "t1", a: str = RELATED_A, b: str = RELATED_B
-) -> str:
+def pair_line(src: str = "s1", tgt: str = "t1", a: str = RELATED_A, b: str = RELATED_B) -> str:
     return json.dumps({"source": {"id": src, "content": a}, "target": {"id": tgt, "content": b}})
 
 

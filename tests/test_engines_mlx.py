@@ -1,18 +1,17 @@
-"""MLX-specific behaviour: the CPU mask inside the outlines processor, prefix snapshots."""
+"""MLX-specific behaviour: the session's logits, prefix snapshots."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import llguidance.numpy
 import numpy as np
 import pytest
 
 mx = pytest.importorskip("mlx.core")
 
 from rem_agent.engines import ChatMessage, MlxEngine  # noqa: E402
-from rem_agent.engines.constraint import GrammarLogitsProcessor  # noqa: E402
-from rem_agent.engines.mlx_mask import metal_available  # noqa: E402
+from rem_agent.engines.base import DecodeParams  # noqa: E402
+from rem_agent.engines.mlx import metal_available  # noqa: E402
 
 GRAMMAR = r"""start: "SEARCH \"" /[a-z ]{1,20}/ "\" IN " ("resources" | "moments")"""
 
@@ -27,32 +26,21 @@ def tiny(tmp_path_factory: pytest.TempPathFactory, bundled_gguf: Path) -> MlxEng
     return engine
 
 
-def test_processor_masks_mlx_logits_exactly_like_llguidance(tiny: MlxEngine) -> None:
-    tokenizer = tiny._llg_tokenizer
-    vocab = tiny._model.args.vocab_size  # the embedding is wider than the tokenizer
-    processor = GrammarLogitsProcessor(
-        tiny.grammar_cache.matcher(grammar=GRAMMAR), tokenizer, "mlx"
+def test_session_logits_equal_mlx_lms_own_forward_pass(tiny: MlxEngine) -> None:
+    # The decode loop sees numpy logits: they must be the model's own, batch or not.
+    from mlx_lm.models.cache import make_prompt_cache
+
+    prompt = tiny._encode(tiny.render_chat([ChatMessage(role="user", content="kafka notes")]))
+    session = tiny._session(
+        [ChatMessage(role="user", content="kafka notes")], prompt, DecodeParams()
     )
-    reference = tiny.grammar_cache.matcher(grammar=GRAMMAR)
-    rng = np.random.default_rng(0)
-    sentence = tokenizer.tokenize_str('SEARCH "kafka" IN resources')
-    # Walk the grammar: at each step the processor's mask must equal llguidance's own.
-    # outlines' processor consumes the last input id from its second call on.
-    previous = [0, *sentence]
-    for step, token in enumerate(sentence):
-        logits = rng.standard_normal((1, vocab)).astype(np.float32)
-        out = np.array(processor(mx.array([previous[step]]), mx.array(logits)))
-        bitmask = llguidance.numpy.allocate_token_bitmask(1, tokenizer.vocab_size)
-        llguidance.numpy.fill_next_token_bitmask(reference, bitmask, 0)
-        expected = logits.copy()
-        llguidance.numpy.apply_token_bitmask_inplace(expected, bitmask)
-        np.testing.assert_array_equal(out, expected)
-        assert np.isfinite(out[0, token]), "the grammar allows the next token of the sentence"
-        assert np.isneginf(out).sum() > vocab // 2
-        reference.consume_token(token)
-    assert processor.matcher.is_accepting() is False  # it has not seen the last token yet
-    processor.matcher.consume_token(sentence[-1])
-    assert processor.matcher.is_accepting()
+    first, _ = session.prefill(prompt)
+    batched = session.feed([11, 12, 13])
+    cache = make_prompt_cache(tiny._model)
+    expected_first = tiny._model(mx.array(prompt)[None], cache=cache)[0, -1, :]
+    expected = tiny._model(mx.array([11, 12, 13])[None], cache=cache)[0, -1, :]
+    np.testing.assert_allclose(first, np.array(expected_first.astype(mx.float32)), atol=1e-3)
+    np.testing.assert_allclose(batched, np.array(expected.astype(mx.float32)), atol=1e-3)
 
 
 def test_runs_without_metal_here() -> None:

@@ -20,6 +20,7 @@ from rem_strategies import all_types_catalog, statements
 from rem_agent.dates import resolve_dates
 from rem_agent.engines.constraint import GrammarCache, parser_limits
 from rem_agent.rem import DecodeSpec, Profile, TimeRange, decode_grammar, default_catalog, render
+from rem_agent.rem.simplify import simplify
 from rem_agent.request_spec import decode_spec
 
 pytestmark = pytest.mark.model  # the real tokenizer comes from the bundled GGUF
@@ -73,21 +74,24 @@ _PROPS = settings(
 
 @_PROPS
 @given(tree=statements(P8FS))
-def test_printer_output_is_decodable(tree, ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
-    assert accepts(ll_tokenizer, qwen_tokenizer, SPECS["rem"], render(tree))
+def test_canonical_output_is_decodable(tree, ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
+    assert accepts(ll_tokenizer, qwen_tokenizer, SPECS["rem"], render(simplify(tree)))
 
 
 @_PROPS
 @given(tree=statements(P8FS, Profile.P8FS))
-def test_p8fs_printer_output_is_decodable(tree, ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
-    assert accepts(ll_tokenizer, qwen_tokenizer, SPECS["p8fs"], render(tree))
+def test_p8fs_canonical_output_is_decodable(tree, ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
+    assert accepts(ll_tokenizer, qwen_tokenizer, SPECS["p8fs"], render(simplify(tree)))
 
 
 @_PROPS
 @given(tree=statements(ANY_TYPES))
 def test_every_field_type_is_decodable(tree, ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
     assert accepts(
-        ll_tokenizer, qwen_tokenizer, SPECS["all-types"], render(tree, default_table="things")
+        ll_tokenizer,
+        qwen_tokenizer,
+        SPECS["all-types"],
+        render(simplify(tree), default_table="things"),
     )
 
 
@@ -121,7 +125,7 @@ def test_every_field_type_is_decodable(tree, ll_tokenizer, qwen_tokenizer) -> No
         ("rem", 'TRAVERSE a,b,c,d,e WITH LOOKUP "x" DEPTH 1'),
         ("p8fs", 'TRAVERSE without WITH LOOKUP "x" DEPTH 1'),
         ("rem", "SELECT * FROM resources WHERE " + " AND ".join(["ordinal = 1"] * 7)),
-        ("rem", "SELECT * FROM resources WHERE NOT NOT NOT ordinal = 1"),
+        ("rem", "SELECT * FROM resources WHERE NOT NOT ordinal = 1"),  # canonical: no NOT NOT
         ("rem", "SELECT * FROM resources WHERE ((((ordinal = 1))))"),
     ],
 )
@@ -136,7 +140,7 @@ def test_grammar_forbids(spec: str, text: str, ll_tokenizer, qwen_tokenizer) -> 
         'SEARCH "' + "x" * 100 + '" IN resources',
         "TRAVERSE " + "e" * 40 + ',a,b,c WITH LOOKUP "x" DEPTH 1',
         "SELECT * FROM resources WHERE " + " AND ".join(["ordinal = 1"] * 6),
-        "SELECT * FROM resources WHERE NOT NOT ordinal = 1",
+        "SELECT * FROM resources WHERE NOT ordinal = 1",
         "SELECT * FROM resources WHERE NOT (ordinal = 1 AND NOT (name = 'a' OR NOT (name = 'b' AND ordinal = 2)))",
     ],
 )

@@ -112,7 +112,8 @@ def _print_explain(result: Translation) -> None:
     t = result.timings
     print(
         f"  time   {t.total_ms:.0f} ms; prompt {t.prefill_tokens} new + "
-        f"{t.cached_prompt_tokens} cached tokens; {t.generated_tokens} generated at "
+        f"{t.cached_prompt_tokens} cached tokens; {t.generated_tokens} generated "
+        f"({t.forced_tokens} forced by the grammar) at "
         f"{t.tokens_per_s:.1f} tok/s; engine {result.engine}, model {result.model}, "
         f"source {result.source}",
         file=err,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
+    from rem_agent.engines.constraint import GrammarCache
+    from rem_agent.engines.decode import KVSession
     from rem_agent.models.adapters import Adapter
 
 Role = Literal["system", "user", "assistant"]
@@ -43,7 +46,7 @@ class GenerationStats(BaseModel):
 
     `cached_prompt_tokens` of the `prompt_tokens` were served from the KV cache, so only
     `prompt_tokens - cached_prompt_tokens` were prefilled. `tokens_per_s` is the decode
-    rate (generated tokens over decode time).
+    rate (generated tokens, forced ones included, over decode time).
     """
 
     prompt_tokens: int = Field(ge=0)
@@ -53,6 +56,12 @@ class GenerationStats(BaseModel):
     decode_ms: float = Field(ge=0)
     total_ms: float = Field(ge=0)
     tokens_per_s: float = Field(ge=0)
+    # Of the generated tokens, how many the grammar forced and jump-forward appended
+    # without a model step of their own; and the model steps after the prompt.
+    forced_tokens: int = Field(default=0, ge=0)
+    model_steps: int = Field(default=0, ge=0)
+    # Tokens cut at the token limit to end on the longest complete answer.
+    dropped_tokens: int = Field(default=0, ge=0)
 
 
 class Generation(BaseModel):
@@ -135,14 +144,20 @@ class DecodeParams(BaseModel):
 
 
 class LocalEngine:
-    """What every engine shares: checked arguments, one lock around one model, lazy load.
+    """What every engine shares: checked arguments, one lock around one model, lazy load,
+    and the decode loop (`engines.decode`).
 
-    Subclasses provide `load`, `is_loaded` and `_generate(messages, params)`.
+    Subclasses provide `load`, `is_loaded`, `grammar_cache`, `render_chat`, and the
+    token-level pieces: `_encode`, `_detokenize`, `_ends_turn`, `_session` (their KV
+    cache) and `_llg_vocab_size`.
     """
 
     name: str
     model_name: str
     adapter: Adapter | None = None
+    # Append the tokens the grammar forces in one batched step (engines.decode); off,
+    # every token costs a model step (the baseline the benchmarks compare against).
+    jump_forward: bool = True
     _lock: threading.RLock
 
     @property
@@ -152,8 +167,67 @@ class LocalEngine:
     def load(self, progress: ProgressFn | None = None) -> None:
         raise NotImplementedError
 
-    def _generate(self, messages: list[ChatMessage], params: DecodeParams) -> Generation:
+    @property
+    def grammar_cache(self) -> GrammarCache:
         raise NotImplementedError
+
+    def render_chat(self, messages: list[ChatMessage]) -> str:
+        raise NotImplementedError
+
+    def _encode(self, text: str) -> list[int]:
+        raise NotImplementedError
+
+    def _detokenize(self, tokens: list[int]) -> str:
+        raise NotImplementedError
+
+    def _ends_turn(self, token: int) -> bool:
+        raise NotImplementedError
+
+    def _llg_vocab_size(self) -> int:
+        raise NotImplementedError
+
+    def _session(
+        self, messages: list[ChatMessage], tokens: list[int], params: DecodeParams
+    ) -> KVSession:
+        raise NotImplementedError
+
+    def _generate(self, messages: list[ChatMessage], params: DecodeParams) -> Generation:
+        from rem_agent.engines.decode import decode
+
+        started = time.perf_counter()
+        matcher = None
+        if params.constrained:
+            matcher = self.grammar_cache.matcher(
+                grammar=params.grammar, json_schema=params.json_schema
+            )
+        tokens = self._encode(self.render_chat(messages))
+        session = self._session(messages, tokens, params)
+        result = decode(
+            session,
+            tokens,
+            params,
+            matcher=matcher,
+            vocab_size=self._llg_vocab_size() if matcher is not None else 0,
+            is_stop=self._ends_turn,
+            jump_forward=self.jump_forward,
+        )
+        n = len(result.tokens)
+        return Generation(
+            text=self._detokenize(result.tokens),
+            stop_reason=result.stop_reason,
+            stats=GenerationStats(
+                prompt_tokens=result.prompt_tokens,
+                cached_prompt_tokens=result.cached_prompt_tokens,
+                generated_tokens=n,
+                prefill_ms=result.prefill_s * 1000,
+                decode_ms=result.decode_s * 1000,
+                total_ms=(time.perf_counter() - started) * 1000,
+                tokens_per_s=n / result.decode_s if result.decode_s > 0 and n else 0.0,
+                forced_tokens=result.forced_tokens,
+                model_steps=result.model_steps,
+                dropped_tokens=result.dropped_tokens,
+            ),
+        )
 
     def _require_loaded(self) -> None:
         if not self.is_loaded:

@@ -1,14 +1,8 @@
-"""Grammar constraints shared by the engines: a compiled-grammar cache and the logits processor.
+"""Grammar constraints shared by the engines: compiled llguidance matchers, cached.
 
-Both engines constrain decoding with outlines' llguidance logits processor. Two things are
-added by subclassing rather than patching outlines:
-
-* the processor takes an already compiled `LLMatcher` (a cheap `deep_copy` of a cached
-  one) instead of compiling the grammar again on every request;
-* numpy logits (llama.cpp) are masked by `bitmask.apply_token_bitmask_inplace`, a faster
-  equivalent of llguidance's numpy kernel;
-* MLX logits are masked with `mlx_mask.apply_token_bitmask`, which falls back to a CPU
-  path where llguidance's Metal-only kernel cannot run.
+The decode loop (`engines.decode`) takes a fresh matcher per request from the engine's
+`GrammarCache`: a cheap `deep_copy` of one compiled once, instead of compiling the
+grammar against the 150k-token vocabulary again.
 """
 
 from __future__ import annotations
@@ -16,17 +10,12 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from typing import Any, Literal
+from typing import Any
 
 import llguidance
-import llguidance.numpy
-from outlines.backends.llguidance import LLGuidanceLogitsProcessor
 from pydantic import BaseModel
 
-from rem_agent.engines.bitmask import apply_token_bitmask_inplace
 from rem_agent.errors import RemAgentError
-
-TensorLibrary = Literal["numpy", "mlx"]
 
 
 class GrammarCacheInfo(BaseModel):
@@ -103,51 +92,6 @@ class GrammarCache:
         if matcher.is_error():
             raise RemAgentError(f"the {what} does not compile: {matcher.get_error()}")
         return matcher
-
-
-class GrammarLogitsProcessor(LLGuidanceLogitsProcessor):
-    """outlines' llguidance processor, fed a compiled matcher, with a portable MLX mask.
-
-    One processor serves one single-sequence generation.
-    """
-
-    def __init__(
-        self,
-        matcher: llguidance.LLMatcher,
-        llg_tokenizer: llguidance.LLTokenizer,
-        tensor_library_name: TensorLibrary,
-    ) -> None:
-        super().__init__("", llg_tokenizer, tensor_library_name)
-        self._matcher = matcher
-
-    @property
-    def matcher(self) -> llguidance.LLMatcher:
-        return self._matcher
-
-    def _setup(self, batch_size: int) -> None:
-        # Replaces the parent's setup, which would compile the grammar again.
-        if batch_size != 1:
-            raise ValueError("a grammar processor serves exactly one sequence")
-        self.ll_matchers = [self._matcher]
-        self.bitmask = llguidance.numpy.allocate_token_bitmask(1, self.llg_tokenizer.vocab_size)
-        if self.tensor_library_name == "numpy":
-            self._bias_logits = self._bias_logits_numpy
-        elif self.tensor_library_name == "mlx":
-            self._bias_logits = self._bias_logits_mlx
-        else:
-            raise ValueError(f"unsupported tensor library: {self.tensor_library_name}")
-
-    def _bias_logits_numpy(self, input_ids: Any, logits: Any) -> Any:
-        # The parent's numpy path, with a faster mask application (see `bitmask`).
-        llguidance.numpy.fill_next_token_bitmask(self.ll_matchers[0], self.bitmask, 0)
-        apply_token_bitmask_inplace(logits, self.bitmask)
-        return logits
-
-    def _bias_logits_mlx(self, input_ids: Any, logits: Any) -> Any:
-        from rem_agent.engines.mlx_mask import apply_token_bitmask
-
-        llguidance.numpy.fill_next_token_bitmask(self.ll_matchers[0], self.bitmask, 0)
-        return apply_token_bitmask(logits, self.bitmask)
 
 
 # The p8fs profile's literal terminals intersect a request's words with the complement of

@@ -1,12 +1,11 @@
-"""The llama.cpp engine: llama-cpp-python on a GGUF, outlines' llguidance constraint.
+"""The llama.cpp engine: llama-cpp-python on a GGUF, decoded by the shared loop.
 
-Why not `outlines.models.LlamaCpp.generate`: it calls `Llama.reset()` after every request,
-which throws away the KV cache, and it renders chats through llama-cpp-python's chat
-handlers. We keep outlines for what constrains decoding (its llguidance logits processor drives the
-matcher; the llguidance tokenizer is built the way its backend builds it) and call
-`Llama.generate` ourselves.
-`Llama.generate` reuses the longest common token prefix with the previous call, so the
-static system prompt is prefilled once per process, not once per request.
+Why not `outlines.models.LlamaCpp.generate` or `Llama.generate`: the first calls
+`Llama.reset()` after every request, which throws away the KV cache; neither can append
+the grammar's forced tokens in one batch. The engine gives `engines.decode` a session on
+`Llama.eval`, which appends tokens to the KV cache in one `llama_decode`. Each request
+keeps the longest common token prefix with the previous one, so the static system
+prompt is prefilled once per process, not once per request.
 """
 
 from __future__ import annotations
@@ -20,15 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from rem_agent.engines.base import (
     ChatMessage,
     DecodeParams,
     EngineChoice,
-    Generation,
-    GenerationStats,
     LocalEngine,
     ProgressFn,
-    StopReason,
     common_prefix_len,
 )
 from rem_agent.errors import RemAgentError
@@ -36,6 +34,7 @@ from rem_agent.models.adapters import Adapter
 
 if TYPE_CHECKING:  # outlines is imported on load, not with the package
     from rem_agent.engines.constraint import GrammarCache
+    from rem_agent.engines.decode import Logits
 
 DEFAULT_N_CTX = 4096
 DEFAULT_GRAMMAR_CACHE = 16
@@ -230,87 +229,44 @@ class LlamaCppEngine(LocalEngine):
             if self._llama is not None:
                 self._llama.reset()
 
-    def _reused_prefix(self, tokens: list[int]) -> int:
-        """Prompt tokens `Llama.generate` will take from the KV cache (its own rule)."""
-        llama = self._llama
-        if llama.n_tokens == 0:
-            return 0
-        common = common_prefix_len(llama.input_ids[: llama.n_tokens].tolist(), tokens)
-        if common < len(tokens):
-            return common
-        if llama.n_tokens == len(tokens) and not getattr(llama, "_requires_eval", True):
-            return len(tokens)  # exact hit: samples from the logits it already holds
-        return common - 1  # one token is re-evaluated to get fresh logits
+    def _detokenize(self, tokens: list[int]) -> str:
+        return self._llama.detokenize(tokens, special=True).decode("utf-8", errors="replace")
 
-    def _generate(self, messages: list[ChatMessage], params: DecodeParams) -> Generation:
+    def _llg_vocab_size(self) -> int:
+        return int(self._llg_tokenizer.vocab_size)
+
+    def _session(
+        self, messages: list[ChatMessage], tokens: list[int], params: DecodeParams
+    ) -> _LlamaSession:
         # `prefix_messages` needs no handling here: llama.cpp keeps the whole previous
-        # sequence and reuses its longest common prefix, the static messages included.
-        grammar, json_schema, max_tokens = params.grammar, params.json_schema, params.max_tokens
-        from llama_cpp import LogitsProcessorList
-
-        from rem_agent.engines.constraint import GrammarLogitsProcessor
-
-        started = time.perf_counter()
-        processors = None
-        processor = None
-        if grammar is not None or json_schema is not None:
-            matcher = self.grammar_cache.matcher(grammar=grammar, json_schema=json_schema)
-            processor = GrammarLogitsProcessor(matcher, self._llg_tokenizer, "numpy")
-            processors = LogitsProcessorList([processor])
-
-        tokens = self._encode(self.render_chat(messages))
-        if len(tokens) + max_tokens > self._n_ctx:
+        # sequence and the session reuses its longest common prefix, static messages too.
+        if len(tokens) + params.max_tokens > self._n_ctx:
             raise RemAgentError(
-                f"the prompt ({len(tokens)} tokens) plus {max_tokens} new tokens "
+                f"the prompt ({len(tokens)} tokens) plus {params.max_tokens} new tokens "
                 f"does not fit the {self._n_ctx}-token context"
             )
-        cached = self._reused_prefix(tokens)
+        return _LlamaSession(self._llama)
 
-        generated: list[int] = []
-        stop_reason: StopReason = "length"
-        first_at = started
-        if params.seed is not None:
-            self._llama.set_seed(params.seed)
-        stream = self._llama.generate(
-            tokens,
-            temp=params.temperature,
-            repeat_penalty=1.0,
-            logits_processor=processors,
-            reset=True,
-        )
-        try:
-            for token in stream:
-                if params.cancelled():
-                    stop_reason = "cancelled"
-                    break
-                if not generated and first_at == started:
-                    first_at = time.perf_counter()
-                if self._ends_turn(token):
-                    stop_reason = "stop"
-                    break
-                generated.append(token)
-                if len(generated) >= max_tokens:
-                    break
-        finally:
-            stream.close()  # leaves the KV cache holding prompt + fed tokens for reuse
-        finished = time.perf_counter()
 
-        if processor is not None and processor.matcher.is_error():
-            raise RemAgentError(f"constrained decoding failed: {processor.matcher.get_error()}")
-        text = self._llama.detokenize(generated, special=True).decode("utf-8", errors="replace")
-        # Every generated token but the last was fed back to produce the next one.
-        steps = max(0, len(generated) - (0 if stop_reason == "stop" else 1))
-        decode_s = finished - first_at
-        return Generation(
-            text=text,
-            stop_reason=stop_reason,
-            stats=GenerationStats(
-                prompt_tokens=len(tokens),
-                cached_prompt_tokens=cached,
-                generated_tokens=len(generated),
-                prefill_ms=(first_at - started) * 1000,
-                decode_ms=decode_s * 1000,
-                total_ms=(finished - started) * 1000,
-                tokens_per_s=steps / decode_s if decode_s > 0 and steps else 0.0,
-            ),
-        )
+class _LlamaSession:
+    """A request on the engine's one `Llama`: its KV cache holds the previous request's
+    sequence, whose longest common prefix with this prompt is kept."""
+
+    def __init__(self, llama: Any) -> None:
+        self._llama = llama
+
+    def prefill(self, tokens: list[int]) -> tuple[Logits, int]:
+        llama = self._llama
+        held = llama.input_ids[: llama.n_tokens].tolist()
+        # At least the last prompt token is evaluated again: it yields the first logits.
+        common = min(common_prefix_len(held, tokens), len(tokens) - 1)
+        llama.n_tokens = common  # `eval` drops the KV cache from here on
+        return self.feed(tokens[common:]), common
+
+    def feed(self, tokens: list[int]) -> Logits:
+        import llama_cpp
+
+        llama = self._llama
+        llama.eval(tokens)  # one llama_decode per batch; only the last token has logits
+        row = llama_cpp.llama_get_logits_ith(llama.ctx, -1)
+        return np.ctypeslib.as_array(row, shape=(llama.n_vocab(),)).copy()

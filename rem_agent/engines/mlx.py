@@ -1,9 +1,10 @@
-"""The MLX engine: mlx-lm weights, outlines' llguidance constraint, greedy decoding.
+"""The MLX engine: mlx-lm weights, decoded by the shared loop (`engines.decode`).
 
-Runs on Apple Silicon (Metal) and on Linux CPU (`mlx[cpu]`); there the token mask goes
-through `mlx_mask`'s CPU path. Decoding is a small loop of our own instead of
-`mlx_lm.generate_step`, because that one computes the step after the end-of-turn token
-before it hands the token over: one wasted forward pass per request, half a second on CPU.
+Runs on Apple Silicon (Metal) and on Linux CPU (`mlx[cpu]`). The engine gives the loop a
+session on an mlx-lm KV cache instead of using `mlx_lm.generate_step`, because that one
+computes the step after the end-of-turn token before it hands the token over (one wasted
+forward pass per request, half a second on CPU), and cannot append the grammar's forced
+tokens in one batch.
 """
 
 from __future__ import annotations
@@ -14,15 +15,14 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from rem_agent.engines.base import (
     ChatMessage,
     DecodeParams,
     EngineChoice,
-    Generation,
-    GenerationStats,
     LocalEngine,
     ProgressFn,
-    StopReason,
     common_prefix_len,
 )
 from rem_agent.errors import RemAgentError
@@ -30,6 +30,7 @@ from rem_agent.models.adapters import Adapter
 
 if TYPE_CHECKING:  # outlines is imported on load, not with the package
     from rem_agent.engines.constraint import GrammarCache
+    from rem_agent.engines.decode import Logits
 
 # A few distinct static prefixes (system prompt + few-shot examples) per process is the
 # norm; each snapshot costs layers x 2 x prefix tokens x KV width.
@@ -42,6 +43,16 @@ PREFILL_STEP = 512
 CPU_DTYPE = "bfloat16"
 
 KVSnapshot = list[tuple[Any, Any, int]]
+
+
+def metal_available() -> bool:
+    """True where MLX has its Metal back-end (Apple Silicon)."""
+    import mlx.core as mx
+
+    try:
+        return bool(mx.metal.is_available())
+    except (AttributeError, RuntimeError):
+        return False
 
 
 class MlxEngine(LocalEngine):
@@ -120,8 +131,6 @@ class MlxEngine(LocalEngine):
 
     def _cast_for_cpu(self, model: Any) -> None:
         import mlx.core as mx
-
-        from rem_agent.engines.mlx_mask import metal_available
 
         if self._cpu_dtype is None or metal_available():
             return
@@ -231,69 +240,38 @@ class MlxEngine(LocalEngine):
 
     # -- generation --------------------------------------------------------------------
 
-    def _generate(self, messages: list[ChatMessage], params: DecodeParams) -> Generation:
-        grammar, json_schema, max_tokens = params.grammar, params.json_schema, params.max_tokens
-        prefix_messages, temperature, seed = params.prefix_messages, params.temperature, params.seed
+    def _detokenize(self, tokens: list[int]) -> str:
+        return str(self._tokenizer._tokenizer.decode(tokens, skip_special_tokens=False))
+
+    def _ends_turn(self, token: int) -> bool:
+        return token in self._stop_ids
+
+    def _llg_vocab_size(self) -> int:
+        return int(self._llg_tokenizer.vocab_size)
+
+    def _session(
+        self, messages: list[ChatMessage], tokens: list[int], params: DecodeParams
+    ) -> _MlxSession:
+        static_len = self._static_prefix_len(messages, tokens, params.prefix_messages)
+        return _MlxSession(self, static_len)
+
+
+class _MlxSession:
+    """A request's KV cache, started from the longest remembered static-prefix snapshot."""
+
+    def __init__(self, engine: MlxEngine, static_len: int) -> None:
+        self._engine = engine
+        self._static_len = static_len
+        self._cache: list[Any] = []
+
+    def prefill(self, tokens: list[int]) -> tuple[Logits, int]:
+        engine = self._engine
+        self._cache, in_cache, cached = engine._cache_from(tokens, self._static_len)
+        engine._prefill(self._cache, tokens[in_cache:-1])
+        return self.feed(tokens[-1:]), cached
+
+    def feed(self, tokens: list[int]) -> Logits:
         import mlx.core as mx
 
-        from rem_agent.engines.constraint import GrammarLogitsProcessor
-
-        started = time.perf_counter()
-        processor = None
-        if grammar is not None or json_schema is not None:
-            matcher = self.grammar_cache.matcher(grammar=grammar, json_schema=json_schema)
-            processor = GrammarLogitsProcessor(matcher, self._llg_tokenizer, "mlx")
-
-        tokens = self._encode(self._render(messages, generation_prompt=True))
-        static_len = self._static_prefix_len(messages, tokens, prefix_messages)
-        cache, in_cache, cached = self._cache_from(tokens, static_len)
-
-        self._prefill(cache, tokens[in_cache:-1])
-        logits = self._model(mx.array(tokens[-1:])[None], cache=cache)[:, -1, :]
-        mx.eval(logits)
-        prefilled = time.perf_counter()
-
-        generated: list[int] = []
-        last = tokens[-1]
-        steps = 0
-        stop_reason: StopReason = "length"
-        key = mx.random.key(seed if seed is not None else 0) if temperature > 0 else None
-        while True:
-            if params.cancelled():
-                stop_reason = "cancelled"
-                break
-            if processor is not None:
-                logits = processor(mx.array([last]), logits)
-            if key is None:
-                token = int(mx.argmax(logits, axis=-1).item())
-            else:
-                key, sub = mx.random.split(key)
-                token = int(mx.random.categorical(logits / temperature, key=sub).item())
-            if token in self._stop_ids:
-                stop_reason = "stop"
-                break
-            generated.append(token)
-            if len(generated) >= max_tokens:
-                break
-            last = token
-            logits = self._model(mx.array([[token]]), cache=cache)[:, -1, :]
-            steps += 1
-        finished = time.perf_counter()
-
-        if processor is not None and processor.matcher.is_error():
-            raise RemAgentError(f"constrained decoding failed: {processor.matcher.get_error()}")
-        text = self._tokenizer._tokenizer.decode(generated, skip_special_tokens=False)
-        decode_s = finished - prefilled
-        return Generation(
-            text=text,
-            stop_reason=stop_reason,
-            stats=GenerationStats(
-                prompt_tokens=len(tokens),
-                cached_prompt_tokens=cached,
-                generated_tokens=len(generated),
-                prefill_ms=(prefilled - started) * 1000,
-                decode_ms=decode_s * 1000,
-                total_ms=(finished - started) * 1000,
-                tokens_per_s=steps / decode_s if decode_s > 0 and steps else 0.0,
-            ),
-        )
+        logits = self._engine._model(mx.array(tokens)[None], cache=self._cache)[0, -1, :]
+        return np.array(logits.astype(mx.float32))

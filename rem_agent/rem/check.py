@@ -11,6 +11,7 @@ from rem_agent.rem.catalog import Catalog, default_catalog
 from rem_agent.rem.parse import RemErrorInfo, RemSyntaxError, parse_rem
 from rem_agent.rem.profile import Profile
 from rem_agent.rem.render import render
+from rem_agent.rem.simplify import simplify
 from rem_agent.rem.validate import validate
 
 
@@ -37,7 +38,7 @@ def check_rem(
 ) -> CheckResult:
     catalog = catalog or default_catalog()
     try:
-        tree = parse_rem(text, default_table=catalog.default_table)
+        tree = simplify(parse_rem(text, default_table=catalog.default_table))
     except RemSyntaxError as exc:
         return CheckResult(valid=False, errors=[RemErrorInfo.from_error(exc)])
     issues = validate(tree, catalog, profile)

@@ -62,7 +62,7 @@ class DecodeLimits(BaseModel):
     order_items: int = 3
     chain_terms: int = 6  # terms of one AND or OR chain
     nesting: int = 3  # parentheses inside WHERE
-    nots: int = 2  # NOT NOT x
+    nots: int = 1  # NOT x; NOT NOT x is x, and canonical text never repeats it
 
 
 class DecodeSpec(BaseModel):

@@ -118,7 +118,8 @@ def explain_text(result: Translation) -> list[tuple[str, str]]:
         out += _line(
             "class:dim",
             f"  tokens   prompt {t.prefill_tokens} new + {t.cached_prompt_tokens} cached, "
-            f"{t.generated_tokens} generated at {t.tokens_per_s:.1f} tok/s "
+            f"{t.generated_tokens} generated ({t.forced_tokens} forced) at "
+            f"{t.tokens_per_s:.1f} tok/s "
             f"({result.engine}, {result.model})",
         )
     return out
