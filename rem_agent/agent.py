@@ -62,6 +62,7 @@ class Timings(BaseModel):
     cached_prompt_tokens: int = 0
     generated_tokens: int = 0
     forced_tokens: int = 0  # of the generated: forced by the grammar, no model step of their own
+    repeats_undone: int = 0  # verbatim repeats the decoder undid (engines.decode)
     tokens_per_s: float = 0.0
 
 
@@ -460,6 +461,7 @@ class RemAgent:
             cached_prompt_tokens=stats.cached_prompt_tokens,
             generated_tokens=stats.generated_tokens,
             forced_tokens=stats.forced_tokens,
+            repeats_undone=stats.repeats_undone,
             tokens_per_s=round(stats.tokens_per_s, 2),
         )
         if not result.valid:
@@ -479,7 +481,12 @@ class RemAgent:
                 error=f"the model's answer is not valid REM ({why}): {generation.text.strip()!r}",
             )
         warnings = self._warnings(request, resolution, result.tree, opts)
-        if stats.dropped_tokens:
+        if stats.closed_tokens:
+            warnings.append(
+                "the model ran into the token limit: its answer was finished with the "
+                f"shortest ending the grammar allowed ({stats.closed_tokens} tokens)"
+            )
+        elif stats.dropped_tokens:
             warnings.append(
                 "the model ran into the token limit: the answer ends at its last complete "
                 f"condition ({stats.dropped_tokens} tokens after it were dropped)"
@@ -602,6 +609,11 @@ def _combined(first: Generation, second: Generation) -> Generation:
         decode_ms=decode_ms,
         total_ms=a.total_ms + b.total_ms,
         tokens_per_s=generated / (decode_ms / 1000) if decode_ms else 0.0,
+        forced_tokens=a.forced_tokens + b.forced_tokens,
+        model_steps=a.model_steps + b.model_steps,
+        dropped_tokens=b.dropped_tokens,  # of the answer given: the second
+        closed_tokens=b.closed_tokens,
+        repeats_undone=a.repeats_undone + b.repeats_undone,
     )
     return second.model_copy(update={"stats": stats})
 

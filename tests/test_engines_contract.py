@@ -67,13 +67,6 @@ def lark_parser(grammar: str) -> Lark:
     return Lark(grammar, start="start", parser="earley", lexer="dynamic")
 
 
-def is_grammar_prefix(engine: Engine, grammar: str, text: str) -> bool:
-    """True when `text` can be continued into a sentence of `grammar`."""
-    matcher = engine.grammar_cache.matcher(grammar=grammar)  # type: ignore[attr-defined]
-    tokens = llguidance_tokenize(engine, text)
-    return matcher.validate_tokens(tokens) == len(tokens)
-
-
 def llguidance_tokenize(engine: Engine, text: str) -> list[int]:
     tokenizer: llguidance.LLTokenizer = engine._llg_tokenizer  # type: ignore[attr-defined]
     return tokenizer.tokenize_str(text)
@@ -113,15 +106,14 @@ def test_bounded_grammar_outputs_are_all_valid(engine: Engine) -> None:
         assert result.stats.generated_tokens > 0
 
 
-def test_rich_grammar_outputs_are_valid_or_valid_prefixes(engine: Engine) -> None:
+def test_rich_grammar_outputs_are_complete_even_at_the_token_limit(engine: Engine) -> None:
     parser = lark_parser(RICH_GRAMMAR)
     for query in QUERIES:
         result = engine.generate(chat(query), grammar=RICH_GRAMMAR, max_tokens=48)
-        if result.stop_reason == "stop":
-            parser.parse(result.text)
-        else:  # random weights may recurse until max_tokens: what exists must still fit
-            assert result.stats.generated_tokens == 48
-            assert is_grammar_prefix(engine, RICH_GRAMMAR, result.text), result.text
+        # Random weights recurse until the budget; the answer is still complete (cut to
+        # its last complete prefix, or closed: engines.decode).
+        assert result.stats.generated_tokens <= 48
+        parser.parse(result.text)
 
 
 def test_json_schema_output_is_valid(engine: Engine) -> None:

@@ -10,12 +10,14 @@ import numpy as np
 import pytest
 
 from rem_agent.engines.base import DecodeParams
-from rem_agent.engines.decode import DecodeResult, decode
+from rem_agent.engines.closing import Closer
+from rem_agent.engines.decode import DecodeResult, decode, repeat_at
 from rem_agent.errors import RemAgentError
 
 TOKENIZER = llguidance.LLTokenizer("byte")
 VOCAB = TOKENIZER.vocab_size
 EOS = TOKENIZER.eos_token
+CLOSER = Closer(TOKENIZER)
 
 
 class Scripted:
@@ -29,6 +31,7 @@ class Scripted:
             self.logits[EOS] = 100.0 - eos_rank
         self.fed: list[list[int]] = []
         self.prompt: list[int] = []
+        self.sequence: list[int] = []  # what the KV cache would hold after the prompt
 
     def prefill(self, tokens: list[int]) -> tuple[np.ndarray, int]:
         self.prompt = list(tokens)
@@ -36,7 +39,11 @@ class Scripted:
 
     def feed(self, tokens: list[int]) -> np.ndarray:
         self.fed.append(list(tokens))
+        self.sequence += tokens
         return self.logits.copy()
+
+    def rewind(self, n: int) -> None:
+        del self.sequence[len(self.sequence) - n :]
 
 
 def matcher(lark: str) -> llguidance.LLMatcher:
@@ -45,14 +52,17 @@ def matcher(lark: str) -> llguidance.LLMatcher:
     return m
 
 
-def run(session: Scripted, lark: str | None, **params: object) -> tuple[str, DecodeResult]:
+def run(
+    session: Scripted, lark: str | None, *, no_repeat: bool = True, **params: object
+) -> tuple[str, DecodeResult]:
     result = decode(
         session,
         [1, 2, 3],
         DecodeParams(**params),  # type: ignore[arg-type]
         matcher=matcher(lark) if lark else None,
-        vocab_size=VOCAB,
+        closer=CLOSER,
         is_stop=lambda t: t == EOS,
+        no_repeat=no_repeat,
     )
     return bytes(result.tokens).decode(), result
 
@@ -79,7 +89,7 @@ def test_without_jump_forward_the_text_is_the_same_one_token_a_step() -> None:
         [1],
         DecodeParams(),
         matcher=matcher(KEYWORDS),
-        vocab_size=VOCAB,
+        closer=CLOSER,
         is_stop=lambda t: t == EOS,
         jump_forward=False,
     )
@@ -104,15 +114,66 @@ def test_end_of_turn_ends_an_accepting_answer() -> None:
 def test_budget_cuts_back_to_the_longest_complete_answer() -> None:
     grammar = 'start: item ("," item)*\nitem: "(" /[a-z]{1,5}/ ")"'
     # Prefers to go on: a comma whenever allowed, then letters, closing only when forced.
-    text, result = run(Scripted(b",(a)"), grammar, max_tokens=16)
+    text, result = run(Scripted(b",(a)"), grammar, max_tokens=16, no_repeat=False)
     assert text == "(aaaaa),(aaaaa)"
     assert result.stop_reason == "length" and result.dropped_tokens == 1
 
 
-def test_budget_without_a_complete_prefix_returns_what_there_is() -> None:
+def test_budget_closes_an_answer_that_has_no_complete_prefix() -> None:
     text, result = run(Scripted(b"a"), 'start: "(" /[a-z]{1,50}/ ")"', max_tokens=10)
-    assert text == "(" + "a" * 9 and result.stop_reason == "length"
-    assert result.dropped_tokens == 0
+    assert text == "(" + "a" * 8 + ")"  # the last 'a' undone, the parenthesis closed
+    assert (result.dropped_tokens, result.closed_tokens) == (1, 1)
+
+
+# Like a time-required WHERE: conditions first, then the one time range, which the
+# closer must choose over yet another condition.
+TIMED = (
+    'start: "WHERE " (cond " AND ")* "created_at >= \'2026-11-16\' AND created_at < \'2026-11-23\'"\n'
+    'cond: "name = \'" /[a-z]{1,20}/ "\'"'
+)
+
+
+@pytest.mark.parametrize("budget", [64, 75, 100, 130])
+def test_a_looping_model_still_ends_with_the_required_time_range(budget: int) -> None:
+    # Prefers another condition, and never to leave a string; the same condition each
+    # time, so with no_repeat it would be stopped before the budget matters.
+    text, result = run(Scripted(b"nxyz"), TIMED, max_tokens=budget, no_repeat=False)
+    assert len(result.tokens) <= budget
+    assert text.endswith("created_at >= '2026-11-16' AND created_at < '2026-11-23'"), text
+    assert matcher(TIMED).consume_tokens(result.tokens)
+    assert result.closed_tokens > 0
+
+
+def test_a_repeated_condition_before_a_required_time_range_gives_way_to_it() -> None:
+    # The separator is all the grammar allows after a condition: the copy is undone, and
+    # with the condition's first token banned the model writes the time range.
+    text, result = run(Scripted(b"nxyz"), TIMED, max_tokens=130)
+    assert text == (
+        "WHERE name = '"
+        + "n" * 20
+        + "' AND created_at >= '2026-11-16' AND created_at < '2026-11-23'"
+    )
+    assert result.repeats_undone == 1 and result.closed_tokens == 0
+
+
+def test_a_budget_too_small_for_any_answer_keeps_the_models_text() -> None:
+    # The time range alone is 56 bytes: no closing fits in 40, so no guarantee, and
+    # the model decodes on to the budget (its answer is invalid, which the agent says).
+    text, result = run(Scripted(b"nxyz"), TIMED, max_tokens=40)
+    assert len(text) == 40 and result.closed_tokens == 0
+
+
+def test_closer_finds_nothing_beyond_its_limit_and_leaves_the_matcher_alone() -> None:
+    m = matcher(TIMED)
+    m.consume_tokens(list(b"WHERE name = 'ab"))
+    ending = CLOSER.closing(m)
+    assert ending is not None
+    assert (
+        bytes(ending).decode() == "' AND created_at >= '2026-11-16' AND created_at < '2026-11-23'"
+    )
+    assert CLOSER.closing(m, limit=10) is None
+    assert not m.is_accepting() and m.consume_tokens(ending) and m.is_accepting()
+    assert CLOSER.closing(m) == []
 
 
 def test_unconstrained_decoding_is_greedy_until_the_budget() -> None:
@@ -153,6 +214,66 @@ def test_a_matcher_error_is_a_clear_error() -> None:
             [1],
             DecodeParams(),
             matcher=m,
-            vocab_size=VOCAB,
+            closer=CLOSER,
             is_stop=lambda t: t == EOS,
         )
+
+
+CHAIN = 'start: item (" AND " item)*\nitem: "x = \'" /[a-z]{1,3}/ "\'"'
+
+
+def test_a_verbatim_repeat_is_undone_and_the_chain_ends() -> None:
+    session = Scripted(b" xa'")  # "x = 'xxx' AND x = 'xxx' AND ..." forever, if let
+    text, result = run(session, CHAIN, max_tokens=100)
+    assert text == "x = 'xxx'"
+    assert result.repeats_undone == 1 and result.stop_reason == "stop"
+    # The KV cache holds exactly the answer's tokens but the last, as after any decode.
+    assert session.sequence == list(text.encode())[: len(session.sequence)]
+
+
+def test_without_no_repeat_the_model_spends_its_budget_repeating() -> None:
+    result = decode(
+        Scripted(b" xa'"),
+        [1],
+        DecodeParams(max_tokens=100),
+        matcher=matcher(CHAIN),
+        closer=CLOSER,
+        is_stop=lambda t: t == EOS,
+        no_repeat=False,
+    )
+    assert bytes(result.tokens).decode().count("x = 'xxx'") > 5
+    assert result.repeats_undone == 0
+
+
+def test_a_repeat_reaching_back_into_the_kv_cache_is_rewound() -> None:
+    # Token by token, the repeat is found one token after it began in the cache.
+    session = Scripted(b" xa'")
+    result = decode(
+        session,
+        [1],
+        DecodeParams(max_tokens=100),
+        matcher=matcher(CHAIN),
+        closer=CLOSER,
+        is_stop=lambda t: t == EOS,
+        jump_forward=False,
+    )
+    assert bytes(result.tokens).decode() == "x = 'xxx'"
+    assert session.sequence == result.tokens[: len(session.sequence)]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("x = 'a' AND x = 'a'", (7, 12)),
+        ("('g h', 'g h'", (6, 8)),
+        ('"Sam", "Sam"', (5, 7)),
+        ("x = 'a' OR x = 'a'", (7, 11)),
+        ("00:00:00", None),  # no separator between the copies
+        ("'kafka kafka'", None),  # a word repeated inside a string
+        ("x = 'a' AND x = 'b'", None),
+        ("x = 'a' AND y = 'b' AND x = 'a'", None),  # not adjacent: the canonical form drops it
+    ],
+)
+def test_repeat_at(text: str, found: tuple[int, int] | None) -> None:
+    tokens = list(text.encode())
+    assert repeat_at(tokens, 0, CLOSER.bytes_of) == found

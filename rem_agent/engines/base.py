@@ -60,8 +60,11 @@ class GenerationStats(BaseModel):
     # without a model step of their own; and the model steps after the prompt.
     forced_tokens: int = Field(default=0, ge=0)
     model_steps: int = Field(default=0, ge=0)
-    # Tokens cut at the token limit to end on the longest complete answer.
+    # At the token limit: tokens undone, and tokens the closer appended to finish the
+    # answer (engines.closing); a complete answer in budget has neither.
     dropped_tokens: int = Field(default=0, ge=0)
+    closed_tokens: int = Field(default=0, ge=0)
+    repeats_undone: int = Field(default=0, ge=0)  # verbatim repeats undone while decoding
 
 
 class Generation(BaseModel):
@@ -148,8 +151,8 @@ class LocalEngine:
     and the decode loop (`engines.decode`).
 
     Subclasses provide `load`, `is_loaded`, `grammar_cache`, `render_chat`, and the
-    token-level pieces: `_encode`, `_detokenize`, `_ends_turn`, `_session` (their KV
-    cache) and `_llg_vocab_size`.
+    token-level pieces: `_encode`, `_detokenize`, `_ends_turn` and `_session` (their KV
+    cache).
     """
 
     name: str
@@ -158,6 +161,8 @@ class LocalEngine:
     # Append the tokens the grammar forces in one batched step (engines.decode); off,
     # every token costs a model step (the baseline the benchmarks compare against).
     jump_forward: bool = True
+    # Undo a verbatim repeat (`x AND x`) and ban its first token there (engines.decode).
+    no_repeat: bool = True
     _lock: threading.RLock
 
     @property
@@ -183,9 +188,6 @@ class LocalEngine:
     def _ends_turn(self, token: int) -> bool:
         raise NotImplementedError
 
-    def _llg_vocab_size(self) -> int:
-        raise NotImplementedError
-
     def _session(
         self, messages: list[ChatMessage], tokens: list[int], params: DecodeParams
     ) -> KVSession:
@@ -195,11 +197,12 @@ class LocalEngine:
         from rem_agent.engines.decode import decode
 
         started = time.perf_counter()
-        matcher = None
+        matcher = closer = None
         if params.constrained:
             matcher = self.grammar_cache.matcher(
                 grammar=params.grammar, json_schema=params.json_schema
             )
+            closer = self.grammar_cache.closer
         tokens = self._encode(self.render_chat(messages))
         session = self._session(messages, tokens, params)
         result = decode(
@@ -207,9 +210,10 @@ class LocalEngine:
             tokens,
             params,
             matcher=matcher,
-            vocab_size=self._llg_vocab_size() if matcher is not None else 0,
+            closer=closer,
             is_stop=self._ends_turn,
             jump_forward=self.jump_forward,
+            no_repeat=self.no_repeat,
         )
         n = len(result.tokens)
         return Generation(
@@ -226,6 +230,8 @@ class LocalEngine:
                 forced_tokens=result.forced_tokens,
                 model_steps=result.model_steps,
                 dropped_tokens=result.dropped_tokens,
+                closed_tokens=result.closed_tokens,
+                repeats_undone=result.repeats_undone,
             ),
         )
 

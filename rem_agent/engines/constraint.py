@@ -15,6 +15,7 @@ from typing import Any
 import llguidance
 from pydantic import BaseModel
 
+from rem_agent.engines.closing import Closer
 from rem_agent.errors import RemAgentError
 
 
@@ -38,6 +39,7 @@ class GrammarCache:
         if maxsize < 1:
             raise ValueError("the grammar cache needs room for at least one grammar")
         self._tokenizer = tokenizer
+        self.closer = Closer(tokenizer)  # the decode loop's closings for this vocabulary
         self._maxsize = maxsize
         self._compiled: OrderedDict[tuple[str, str], llguidance.LLMatcher] = OrderedDict()
         self._lock = threading.Lock()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rem_agent.engines.base import DecodeParams, StopReason
 from rem_agent.engines.bitmask import apply_token_bitmask_inplace
+from rem_agent.engines.closing import MAX_CLOSING, Closer
 from rem_agent.errors import RemAgentError
 
 if TYPE_CHECKING:
@@ -46,6 +47,10 @@ class KVSession(Protocol):
         the last of them."""
         ...
 
+    def rewind(self, n: int) -> None:
+        """Drop the last `n` tokens of the sequence from the KV cache."""
+        ...
+
 
 class DecodeResult(BaseModel):
     """The tokens one decode produced (end of turn excluded) and how it went."""
@@ -57,10 +62,50 @@ class DecodeResult(BaseModel):
     prompt_tokens: int = Field(ge=0)
     cached_prompt_tokens: int = Field(ge=0)
     forced_tokens: int = Field(ge=0)  # of `tokens`, appended by jump-forward
-    dropped_tokens: int = Field(default=0, ge=0)  # cut back to the last complete answer
+    dropped_tokens: int = Field(default=0, ge=0)  # undone at the end of the budget
+    closed_tokens: int = Field(default=0, ge=0)  # appended by the closer to finish the answer
+    repeats_undone: int = Field(default=0, ge=0)  # verbatim repeats undone (`repeat_at`)
     model_steps: int = Field(ge=0)  # batched evaluations after the prompt
     prefill_s: float = Field(ge=0)
     decode_s: float = Field(ge=0)
+
+
+MIN_REPEAT = 3
+"""Fewest tokens in a repeated item (`'a'` is three)."""
+MAX_GAP = 6
+"""Most tokens between an item and its copy, which must be a separator alone."""
+SEPARATORS = (b",", b"AND", b"OR")
+MAX_UNDOS = 8
+"""Repeats undone per decode, at most (each bans one token at one position)."""
+
+
+class Repeat(NamedTuple):
+    """An item and its verbatim copy at the end of the tokens, with a separator between."""
+
+    separator: int  # where the separator after the first copy starts
+    copy: int  # where the copy starts
+
+
+def repeat_at(
+    tokens: list[int], since: int, text_of: Callable[[list[int]], bytes]
+) -> Repeat | None:
+    """A verbatim repeat of an item of a list or chain that ends at or after `since`
+    (where the new tokens begin): `x = 'a' AND x = 'a'`, `IN ('g', 'g'`, `"k", "k"`.
+    The canonical form drops such repeats (rem.simplify); the decoder should not spend
+    tokens on them. The copy must follow its original after one of `SEPARATORS` alone,
+    so a date's digits or a word repeated inside a string are never a repeat."""
+    for end in range(max(since, 2 * MIN_REPEAT + 1), len(tokens) + 1):
+        for size in range(MIN_REPEAT, end // 2 + 1):
+            item = tokens[end - size : end]
+            for gap in range(1, MAX_GAP + 1):
+                first_end = end - size - gap
+                if first_end - size < 0:
+                    break
+                if tokens[first_end - size : first_end] != item:
+                    continue
+                if text_of(tokens[first_end : end - size]).strip() in SEPARATORS:
+                    return Repeat(separator=first_end, copy=end - size)
+    return None
 
 
 def decode(
@@ -69,84 +114,222 @@ def decode(
     params: DecodeParams,
     *,
     matcher: llguidance.LLMatcher | None,
-    vocab_size: int = 0,
+    closer: Closer | None = None,
     is_stop: Callable[[int], bool],
     jump_forward: bool = True,
+    no_repeat: bool = True,
 ) -> DecodeResult:
-    """Decode one turn after `prompt`, under `matcher` when given (`vocab_size`: the
-    size of the matcher's tokenizer, which its masks cover).
+    """Decode one turn after `prompt`, under `matcher` when given (with `closer`, the
+    engine's `Closer` for its tokenizer).
 
     Ends at an end-of-turn token, when the grammar is complete and allows nothing more,
     at `params.max_tokens`, or when `params.cancel` is set (checked before every step).
-    When the budget runs out under a grammar, the answer is cut back to its longest
-    prefix the grammar accepts, if there is one (a model looping in an AND chain ends
-    with the chain it had completed, not with half a predicate).
+
+    Under a grammar the answer is complete whenever the budget allows its shortest
+    answer: in the last `MAX_CLOSING` tokens of the budget, every step must leave a
+    closing that fits (`engines.closing`). A step that does not is undone, and the
+    answer ends at its last complete prefix if it has one (a model looping in an AND
+    chain keeps the chain it had completed), or else with the closing of the last state
+    that had one.
+
+    `no_repeat` (under a grammar): when an item of a list or chain is repeated verbatim
+    (`repeat_at`), the separator and the copy are undone and the separator's first token
+    is banned there, so the list or chain ends; where the grammar allows nothing else
+    (a required time range follows), only the copy is undone and its first token banned,
+    so the model writes something else (at most `MAX_UNDOS` times).
     Raises `RemAgentError` when the matcher fails (the grammar ran out of fuel, say).
     """
-    import llguidance.numpy
+    if matcher is not None and closer is None:
+        raise ValueError("a constrained decode needs the engine's Closer")
+    return _Decode(session, params, matcher, closer, is_stop, jump_forward, no_repeat).run(prompt)
 
-    started = time.perf_counter()
-    logits, cached = session.prefill(prompt)
-    prefilled = time.perf_counter()
-    mask = None
-    if matcher is not None:
-        mask = llguidance.numpy.allocate_token_bitmask(1, vocab_size)
-    rng = np.random.default_rng(params.seed) if params.temperature > 0 else None
-    tokens: list[int] = []
-    forced = steps = 0
-    complete = 0  # length of the longest prefix the grammar accepts
-    stop_reason: StopReason = "length"
-    while True:
-        if params.cancelled():
-            stop_reason = "cancelled"
-            break
-        if matcher is not None:
-            assert mask is not None
-            llguidance.numpy.fill_next_token_bitmask(matcher, mask, 0)
-            _check(matcher)
-            apply_token_bitmask_inplace(logits, mask)
-        token = _sample(logits, params.temperature, rng)
-        if is_stop(token):
-            stop_reason = "stop"
-            break
-        if matcher is not None and not matcher.consume_token(token):
-            _check(matcher)
-        tokens.append(token)
-        new = [token]
-        if matcher is not None and jump_forward and len(tokens) < params.max_tokens:
-            ahead = matcher.compute_ff_tokens()[: params.max_tokens - len(tokens)]
-            if ahead:
-                if not matcher.consume_tokens(ahead):
-                    _check(matcher)
-                tokens += ahead
-                new += ahead
-                forced += len(ahead)
-        if matcher is not None and matcher.is_stopped():
-            _check(matcher)
-            stop_reason = "stop"  # complete, and nothing but the end of turn may follow
-            break
-        if matcher is not None and matcher.is_accepting():
-            complete = len(tokens)
-        if len(tokens) >= params.max_tokens:
-            break
-        logits = session.feed(new)
-        steps += 1
-    finished = time.perf_counter()
-    dropped = 0
-    if stop_reason == "length" and matcher is not None and complete and complete < len(tokens):
-        dropped = len(tokens) - complete
-        tokens = tokens[:complete]
-    return DecodeResult(
-        tokens=tokens,
-        dropped_tokens=dropped,
-        stop_reason=stop_reason,
-        prompt_tokens=len(prompt),
-        cached_prompt_tokens=cached,
-        forced_tokens=forced,
-        model_steps=steps,
-        prefill_s=prefilled - started,
-        decode_s=finished - prefilled,
-    )
+
+class _Decode:
+    """The state of one decode: tokens so far, what was forced, undone and banned."""
+
+    def __init__(
+        self,
+        session: KVSession,
+        params: DecodeParams,
+        matcher: llguidance.LLMatcher | None,
+        closer: Closer | None,
+        is_stop: Callable[[int], bool],
+        jump_forward: bool,
+        no_repeat: bool,
+    ) -> None:
+        import llguidance.numpy
+
+        self.session, self.params, self.matcher, self.closer = session, params, matcher, closer
+        self.is_stop, self.jump_forward = is_stop, jump_forward
+        self.no_repeat = no_repeat and matcher is not None
+        self.budget = params.max_tokens
+        self.mask = (
+            llguidance.numpy.allocate_token_bitmask(1, closer.vocab_size)
+            if matcher is not None and closer is not None
+            else None
+        )
+        self.rng = np.random.default_rng(params.seed) if params.temperature > 0 else None
+        self.tokens: list[int] = []
+        self.fed = 0  # of `tokens`, how many are in the KV cache
+        self.steps_at: list[int] = []  # len(tokens) before each step, to undo steps
+        self.accepting_at: list[int] = []  # lengths at which the grammar accepted
+        self.banned: dict[int, set[int]] = {}  # position -> tokens not to sample there
+        self.forced = self.steps = self.dropped = self.closed = self.undone = 0
+        self.guarded = matcher is not None  # keep a closing that fits near the budget's end
+
+    def run(self, prompt: list[int]) -> DecodeResult:
+        started = time.perf_counter()
+        logits, cached = self.session.prefill(prompt)
+        prefilled = time.perf_counter()
+        stop_reason = self._loop(logits)
+        finished = time.perf_counter()
+        if stop_reason == "length" and self.matcher is not None and not self.closed:
+            complete = self._complete()
+            if complete and complete < len(self.tokens):  # no closer ran
+                self.dropped += len(self.tokens) - complete
+                self.tokens = self.tokens[:complete]
+        return DecodeResult(
+            tokens=self.tokens,
+            dropped_tokens=self.dropped,
+            closed_tokens=self.closed,
+            repeats_undone=self.undone,
+            stop_reason=stop_reason,
+            prompt_tokens=len(prompt),
+            cached_prompt_tokens=cached,
+            forced_tokens=self.forced,
+            model_steps=self.steps,
+            prefill_s=prefilled - started,
+            decode_s=finished - prefilled,
+        )
+
+    def _complete(self) -> int:
+        return self.accepting_at[-1] if self.accepting_at else 0
+
+    def _loop(self, logits: Logits) -> StopReason:
+        import llguidance.numpy
+
+        matcher, params, tokens = self.matcher, self.params, self.tokens
+        while True:
+            if params.cancelled():
+                return "cancelled"
+            if matcher is not None:
+                assert self.mask is not None
+                llguidance.numpy.fill_next_token_bitmask(matcher, self.mask, 0)
+                _check(matcher)
+                apply_token_bitmask_inplace(logits, self.mask)
+                for token in self.banned.get(len(tokens), ()):
+                    logits[token] = -np.inf
+            token = _sample(logits, params.temperature, self.rng)
+            if self.is_stop(token) or not np.isfinite(logits[token]):
+                return "stop"
+            step_start = len(tokens)
+            self.steps_at.append(step_start)
+            if matcher is not None and not matcher.consume_token(token):
+                _check(matcher)
+            tokens.append(token)
+            if matcher is not None and self.jump_forward and len(tokens) < self.budget:
+                ahead = matcher.compute_ff_tokens()[: self.budget - len(tokens)]
+                if ahead:
+                    if not matcher.consume_tokens(ahead):
+                        _check(matcher)
+                    tokens += ahead
+                    self.forced += len(ahead)
+            if self.no_repeat and self.undone < MAX_UNDOS:
+                assert self.closer is not None
+                repeat = repeat_at(tokens, step_start + 1, self.closer.bytes_of)
+                if repeat is not None:
+                    logits = self._undo_repeat(repeat, logits)
+                    continue
+            if matcher is not None and matcher.is_stopped():
+                _check(matcher)
+                return "stop"  # complete, and nothing but the end of turn may follow
+            if matcher is not None and matcher.is_accepting():
+                self.accepting_at.append(len(tokens))
+            if self.guarded and self.budget - len(tokens) < MAX_CLOSING and self._must_end():
+                return "length"
+            if len(tokens) >= self.budget:
+                return "length"
+            logits = self.session.feed(tokens[self.fed :])
+            self.fed = len(tokens)
+            self.steps += 1
+
+    def _truncate(self, length: int) -> None:
+        """Forget the tokens from `length` on (matcher, bookkeeping; not the KV cache)."""
+        assert self.matcher is not None
+        self.matcher.rollback(len(self.tokens) - length)
+        del self.tokens[length:]
+        self.steps_at = [s for s in self.steps_at if s < length]
+        self.accepting_at = [a for a in self.accepting_at if a <= length]
+
+    def _undo_repeat(self, repeat: Repeat, logits: Logits) -> Logits:
+        """Undo a repeat and ban the token that led into it; return the logits at the
+        new end of the tokens (from the KV cache, re-evaluated where needed)."""
+        import llguidance.numpy
+
+        assert self.matcher is not None and self.mask is not None
+        self.undone += 1
+        tokens, original = self.tokens, list(self.tokens)
+        at, ban = repeat.separator, original[repeat.separator]
+        self._truncate(at)
+        llguidance.numpy.fill_next_token_bitmask(self.matcher, self.mask, 0)
+        if _allowed_count(self.mask) <= 1 + len(self.banned.get(at, ())):
+            # The separator is all the grammar allows here: keep it, drop the copy.
+            kept = original[repeat.separator : repeat.copy]
+            self.matcher.consume_tokens(kept)
+            tokens += kept
+            at, ban = repeat.copy, original[repeat.copy]
+        self.banned.setdefault(at, set()).add(ban)
+        if at > self.fed:  # part of the step survives: evaluate it
+            logits = self.session.feed(tokens[self.fed :])
+            self.steps += 1
+        elif at < self.fed:  # the undone tokens reach back into the cache
+            self.session.rewind(self.fed - at + 1)
+            logits = self.session.feed(tokens[at - 1 : at])
+            self.steps += 1
+        # at == fed: the logits this step sampled from are the ones after tokens[:at].
+        self.fed = at
+        return logits
+
+    def _must_end(self) -> bool:
+        """Keep a closing that fits the budget; False while one exists, else end the
+        answer (cut to its last complete prefix, or closed from an earlier state)."""
+        matcher, closer = self.matcher, self.closer
+        assert matcher is not None and closer is not None
+        left = self.budget - len(self.tokens)
+        if _closing(closer, matcher, left) is not None:
+            return False
+        complete = self._complete()
+        if complete:
+            self.dropped += len(self.tokens) - complete
+            del self.tokens[complete:]
+            return True
+        length = len(self.tokens)
+        for start in reversed(self.steps_at):
+            matcher.rollback(length - start)
+            length = start
+            ending = _closing(closer, matcher, self.budget - length)
+            if ending is not None:
+                self.dropped += len(self.tokens) - length
+                self.closed = len(ending)
+                self.tokens[length:] = ending
+                return True
+        # Not even the start can finish in this budget (the closer found no ending short
+        # enough): no guarantee to keep; the model goes on.
+        matcher.consume_tokens(self.tokens)
+        self.guarded = False
+        return False
+
+
+def _allowed_count(mask: NDArray[np.int32]) -> int:
+    return int(np.unpackbits(mask.view(np.uint8)).sum())
+
+
+def _closing(closer: Closer, matcher: llguidance.LLMatcher, limit: int) -> list[int] | None:
+    """The quick closing, or the thorough one when the quick one is too long."""
+    ending = closer.closing(matcher, limit=limit)
+    if ending is None:
+        ending = closer.closing(matcher, limit=limit, thorough=True)
+    return ending
 
 
 def _sample(logits: Logits, temperature: float, rng: np.random.Generator | None) -> int:

@@ -232,9 +232,6 @@ class LlamaCppEngine(LocalEngine):
     def _detokenize(self, tokens: list[int]) -> str:
         return self._llama.detokenize(tokens, special=True).decode("utf-8", errors="replace")
 
-    def _llg_vocab_size(self) -> int:
-        return int(self._llg_tokenizer.vocab_size)
-
     def _session(
         self, messages: list[ChatMessage], tokens: list[int], params: DecodeParams
     ) -> _LlamaSession:
@@ -262,6 +259,9 @@ class _LlamaSession:
         common = min(common_prefix_len(held, tokens), len(tokens) - 1)
         llama.n_tokens = common  # `eval` drops the KV cache from here on
         return self.feed(tokens[common:]), common
+
+    def rewind(self, n: int) -> None:
+        self._llama.n_tokens -= n  # the next `eval` drops the KV cache from there
 
     def feed(self, tokens: list[int]) -> Logits:
         import llama_cpp

@@ -246,9 +246,6 @@ class MlxEngine(LocalEngine):
     def _ends_turn(self, token: int) -> bool:
         return token in self._stop_ids
 
-    def _llg_vocab_size(self) -> int:
-        return int(self._llg_tokenizer.vocab_size)
-
     def _session(
         self, messages: list[ChatMessage], tokens: list[int], params: DecodeParams
     ) -> _MlxSession:
@@ -269,6 +266,10 @@ class _MlxSession:
         self._cache, in_cache, cached = engine._cache_from(tokens, self._static_len)
         engine._prefill(self._cache, tokens[in_cache:-1])
         return self.feed(tokens[-1:]), cached
+
+    def rewind(self, n: int) -> None:
+        for layer in self._cache:
+            layer.trim(n)
 
     def feed(self, tokens: list[int]) -> Logits:
         import mlx.core as mx

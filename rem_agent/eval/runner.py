@@ -53,6 +53,7 @@ class CaseRun(BaseModel):
     warnings: list[str] = []
     total_ms: float = 0.0
     generated_tokens: int = 0
+    repeats_undone: int = 0
     tokens_per_s: float = 0.0
     score: CaseScore
 
@@ -117,6 +118,7 @@ def run_case(agent: RemAgent, case: DevCase, *, constrained: bool) -> CaseRun:
             "warnings": result.warnings,
             "total_ms": result.timings.total_ms,
             "generated_tokens": result.timings.generated_tokens,
+            "repeats_undone": result.timings.repeats_undone,
             "tokens_per_s": result.timings.tokens_per_s,
         }
     score = score_case(

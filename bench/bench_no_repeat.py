@@ -1,0 +1,72 @@
+"""What undoing verbatim repeats saves: the same requests with and without it, one run.
+
+    python bench/bench_no_repeat.py [--cases eval/fresh.jsonl] [--limit 72] [--adapter]
+
+The base model with its few-shot prompt by default (it is the one that loops; the
+shipped adapter rarely does), answer cache off, jump-forward on. Each request runs with
+`no_repeat` on and off, the order alternating. Prints tokens generated, wall time,
+requests where a repeat was undone, exact match (eval.metrics), and every request whose
+answer changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+from rem_agent.agent import RemAgent
+from rem_agent.eval.dataset import load_cases, select_cases
+from rem_agent.eval.runner import CaseRun, run_case
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", default="eval/fresh.jsonl")
+    parser.add_argument("--limit", type=int, default=72)
+    parser.add_argument("--adapter", action="store_true", help="the shipped adapter instead")
+    args = parser.parse_args()
+    cases = select_cases(load_cases(args.cases), limit=args.limit, stratified=True)
+    agent = RemAgent(adapter=args.adapter, cache_size=0)
+    engine = agent.load()
+    agent.translate("warm-up: notes about kafka from last week")
+    runs: dict[bool, list[CaseRun]] = {True: [], False: []}
+    for i, case in enumerate(cases):
+        for on in (True, False) if i % 2 == 0 else (False, True):
+            engine.no_repeat = on  # type: ignore[attr-defined]
+            runs[on].append(run_case(agent, case, constrained=True))
+    engine.no_repeat = True  # type: ignore[attr-defined]
+    undone = sum(r.repeats_undone > 0 for r in runs[True])
+    print(
+        f"{len(cases)} requests from {args.cases} (stratified), "
+        f"{'adapter' if args.adapter else 'base model, few-shot'}, answer cache off\n"
+    )
+    print("| no_repeat | tokens generated | mean ms | exact | valid |")
+    print("|---|---:|---:|---:|---:|")
+    for on in (True, False):
+        results = runs[on]
+        tokens = sum(r.generated_tokens for r in results)
+        ms = statistics.mean(r.total_ms for r in results)
+        exact = sum(r.score.exact for r in results)
+        valid = sum(r.score.valid for r in results)
+        print(
+            f"| {'on' if on else 'off'} | {tokens} | {ms:.0f} | {exact}/{len(results)} | "
+            f"{valid}/{len(results)} |"
+        )
+    saved = sum(r.generated_tokens for r in runs[False]) - sum(
+        r.generated_tokens for r in runs[True]
+    )
+    print(f"\ntokens saved: {saved}; requests where a repeat was undone: {undone}")
+    changed = [
+        (a, b) for a, b in zip(runs[True], runs[False], strict=True) if a.predicted != b.predicted
+    ]
+    print(f"answers changed: {len(changed)}")
+    for on_run, off_run in changed:
+        print(
+            f"- {on_run.nl!r}\n  on:  {on_run.predicted} ({on_run.generated_tokens} tokens)\n"
+            f"  off: {off_run.predicted} ({off_run.generated_tokens} tokens; raw "
+            f"{(off_run.raw_output or '')[:160]!r})"
+        )
+
+
+if __name__ == "__main__":
+    main()
