@@ -14,6 +14,7 @@ import time
 from datetime import datetime
 
 from rem_agent.dates import resolve_dates
+from rem_agent.eval.metrics import percentile
 
 NOW = datetime(2026, 11, 26, 10, 30)
 
@@ -57,13 +58,8 @@ WORST = {
 }
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _stats(samples: list[float]) -> str:
-    return f"{percentile(samples, 0.5):8.1f} {percentile(samples, 0.99):8.1f}"
+    return f"{percentile(samples, 50):8.1f} {percentile(samples, 99):8.1f}"
 
 
 def main() -> None:

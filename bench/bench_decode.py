@@ -22,13 +22,9 @@ from datetime import datetime
 
 from rem_agent.agent import RemAgent, Translation
 from rem_agent.eval.dataset import load_cases, select_cases
+from rem_agent.eval.metrics import percentile
 
 VARIANTS = ("jump-forward", "token by token", "unconstrained")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, round(q / 100 * len(ordered)) - 1)]
 
 
 def main() -> None:

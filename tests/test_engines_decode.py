@@ -53,7 +53,12 @@ def matcher(lark: str) -> llguidance.LLMatcher:
 
 
 def run(
-    session: Scripted, lark: str | None, *, no_repeat: bool = True, **params: object
+    session: Scripted,
+    lark: str | None,
+    *,
+    no_repeat: bool = True,
+    jump_forward: bool = True,
+    **params: object,
 ) -> tuple[str, DecodeResult]:
     result = decode(
         session,
@@ -63,6 +68,7 @@ def run(
         closer=CLOSER,
         is_stop=lambda t: t == EOS,
         no_repeat=no_repeat,
+        jump_forward=jump_forward,
     )
     return bytes(result.tokens).decode(), result
 
@@ -232,32 +238,16 @@ def test_a_verbatim_repeat_is_undone_and_the_chain_ends() -> None:
 
 
 def test_without_no_repeat_the_model_spends_its_budget_repeating() -> None:
-    result = decode(
-        Scripted(b" xa'"),
-        [1],
-        DecodeParams(max_tokens=100),
-        matcher=matcher(CHAIN),
-        closer=CLOSER,
-        is_stop=lambda t: t == EOS,
-        no_repeat=False,
-    )
-    assert bytes(result.tokens).decode().count("x = 'xxx'") > 5
+    text, result = run(Scripted(b" xa'"), CHAIN, max_tokens=100, no_repeat=False)
+    assert text.count("x = 'xxx'") > 5
     assert result.repeats_undone == 0
 
 
 def test_a_repeat_reaching_back_into_the_kv_cache_is_rewound() -> None:
     # Token by token, the repeat is found one token after it began in the cache.
     session = Scripted(b" xa'")
-    result = decode(
-        session,
-        [1],
-        DecodeParams(max_tokens=100),
-        matcher=matcher(CHAIN),
-        closer=CLOSER,
-        is_stop=lambda t: t == EOS,
-        jump_forward=False,
-    )
-    assert bytes(result.tokens).decode() == "x = 'xxx'"
+    text, result = run(session, CHAIN, max_tokens=100, jump_forward=False)
+    assert text == "x = 'xxx'"
     assert session.sequence == result.tokens[: len(session.sequence)]
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rem_agent.eval.dataset import DevCase, select_cases
-from rem_agent.eval.metrics import score_case, summarise, token_f1
-from rem_agent.eval.runner import _percentile
+from rem_agent.eval.metrics import percentile, score_case, summarise, token_f1
 from rem_agent.rem import Profile
 
 KAFKA = (
@@ -150,10 +149,10 @@ def test_summary_numbers() -> None:
 
 def test_percentile_nearest_rank() -> None:
     values = [float(v) for v in range(1, 101)]
-    assert _percentile(values, 50) == 50.0
-    assert _percentile(values, 95) == 95.0
-    assert _percentile([7.0], 95) == 7.0
-    assert _percentile([], 50) == 0.0
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 95) == 95.0
+    assert percentile([7.0], 95) == 7.0
+    assert percentile([], 50) == 0.0
 
 
 def _case(i: int, category: str) -> DevCase:

@@ -252,3 +252,12 @@ def summarise(scores: list[CaseScore]) -> Summary:
         components=components,
         dates_when_named_pct=_pct(sum(bool(v) for v in named), len(named)) if named else None,
     )
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))  # ceil without floats drifting
+    return ordered[int(rank) - 1]

@@ -17,7 +17,14 @@ from pydantic import BaseModel, ConfigDict
 from rem_agent.agent import RemAgent
 from rem_agent.errors import UsageError
 from rem_agent.eval.dataset import DevCase
-from rem_agent.eval.metrics import COMPONENTS, CaseScore, Summary, score_case, summarise
+from rem_agent.eval.metrics import (
+    COMPONENTS,
+    CaseScore,
+    Summary,
+    percentile,
+    score_case,
+    summarise,
+)
 
 
 class Variant(BaseModel):
@@ -92,15 +99,6 @@ def _mode_name(constrained: bool) -> str:
     return "constrained" if constrained else "unconstrained"
 
 
-def _percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100); 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * q // 100))  # ceil without floats drifting
-    return round(ordered[int(rank) - 1], 1)
-
-
 def run_case(agent: RemAgent, case: DevCase, *, constrained: bool) -> CaseRun:
     now = datetime.fromisoformat(case.now)
     run: dict[str, Any] = {}
@@ -165,8 +163,8 @@ def mode_report(
         adapter=agent.adapter_name if agent is not None else None,
         prompt_style=agent.prompt_style if agent is not None else "few-shot",
         summary=summarise([r.score for r in runs]),
-        latency_p50_ms=_percentile(latencies, 50),
-        latency_p95_ms=_percentile(latencies, 95),
+        latency_p50_ms=round(percentile(latencies, 50), 1),
+        latency_p95_ms=round(percentile(latencies, 95), 1),
         tokens_per_s=round(statistics.median(speeds), 2) if speeds else 0.0,
         categories=categories,
         cases=runs,
