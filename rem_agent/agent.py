@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rem_agent.dates import DateResolution, WeekStart, resolve_dates
+from rem_agent.dates import DateRange, DateResolution, Unresolved, WeekStart, resolve_dates
 from rem_agent.engines.base import Engine, Generation, GenerationStats
 from rem_agent.errors import RemAgentError, UsageError
 from rem_agent.prompts import PromptLibrary, PromptStyle
@@ -249,7 +249,7 @@ class RemAgent:
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "profile" in overrides and overrides["profile"] is not None:
             values["profile"] = parse_profile(overrides["profile"])  # type: ignore[arg-type]
-        return TranslateOptions(**values)  # type: ignore[arg-type]
+        return TranslateOptions(**values)
 
     def prepare(
         self,
@@ -384,7 +384,6 @@ class RemAgent:
             else None
         )
         grammar = decode_grammar(spec) if spec is not None else None
-        extra = {"cancel": cancel} if cancel is not None else {}
 
         def decode(grammar: str | None) -> Generation:
             return engine.generate(
@@ -392,7 +391,7 @@ class RemAgent:
                 grammar=grammar,
                 max_tokens=self.max_tokens,
                 prefix_messages=prompt.static_messages,
-                **extra,
+                cancel=cancel,
             )
 
         first_answer = None
@@ -505,14 +504,13 @@ class RemAgent:
         self,
         request: str,
         resolution: DateResolution,
-        tree: ast._Statement | None,
+        tree: ast.Lookup | ast.Search | ast.Fuzzy | ast.Traverse | ast.Select | None,
         opts: TranslateOptions,
     ) -> list[str]:
         warnings = [f"could not resolve {u.text!r}: {u.reason}" for u in resolution.unresolved]
+        phrases: list[DateRange | Unresolved] = [*resolution.ranges, *resolution.unresolved]
         warnings += [  # a misspelt date word was corrected: say how the phrase was read
-            f'read "{p.text}" as "{p.read_as}"'
-            for p in (*resolution.ranges, *resolution.unresolved)
-            if p.read_as is not None
+            f'read "{p.text}" as "{p.read_as}"' for p in phrases if p.read_as is not None
         ]
         used = _literals(tree)
         for rng in resolution.ranges:

@@ -222,3 +222,14 @@ def test_training_tokens_are_the_chat_template_plus_the_answer(bundled_gguf: Pat
 def test_lora_factors_reject_what_is_not_a_layer_factor() -> None:
     with pytest.raises(ValueError, match="not a LoRA factor"):
         lora_factors({"base_model.model.lm_head.weight": np.zeros((2, 2))})
+
+
+def test_model_preparation_progress_is_reported_in_the_trainers_one_argument_form() -> None:
+    # local_gguf reports (stage, done, total); the trainer's progress takes one message.
+    from rem_agent.train.finetune import _stage_done
+
+    seen: list[str] = []
+    for done in (0, 1, 2):
+        _stage_done(seen.append, "join", done, 2)
+    _stage_done(seen.append, "verify", 0, 0)  # size unknown: nothing to report yet
+    assert seen == ["join: done"]

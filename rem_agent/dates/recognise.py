@@ -611,8 +611,8 @@ class _Parser:
                 best = _longest(best, (Bound(kind="before", inner=node), k))
         j = self.seq(i, "less than")
         counted = self.counted(j) if j is not None else None
-        if counted is not None and (k := self.one(counted[1], "ago")) is not None:
-            best = _longest(best, (counted[0], k))
+        if counted is not None and (ago := self.one(counted[1], "ago")) is not None:
+            best = _longest(best, (counted[0], ago))
         return best
 
     def counted(self, i: int) -> tuple[Rolling | Vague, int] | None:
@@ -690,7 +690,7 @@ class _Parser:
         # "yesterday afternoon", "Monday in the morning", "yesterday at 3pm"
         k = self.seq(j, "in the") or j
         if (part := self.word(k)) in _DAY_PARTS:
-            return DayPart(day=day, part=_DAY_PARTS[part]), k + 1  # type: ignore[arg-type]
+            return DayPart(day=day, part=_DAY_PARTS[part]), k + 1
         k = self.one(j, "at") or self.punct(j, "@") or j
         clock = self.clock(k)
         if clock is not None and (k > j or self.t[k].text[-1] == "m"):
@@ -909,8 +909,8 @@ class _Parser:
         index = None
         if ordinal is not None and (ordinal[0] <= 4):
             index, ord_end = ordinal
-        elif (k := self.one(j, "last", "final")) is not None:
-            index, ord_end = -1, k
+        elif (last := self.one(j, "last", "final")) is not None:
+            index, ord_end = -1, last
         if index is not None and ord_end is not None:
             w = self.word(ord_end)
             kinds: dict[str, PeriodKind] = {"quarter": "quarter", "half": "half"}
@@ -973,8 +973,10 @@ class _Parser:
             if (k := self.seq(j, words)) is not None:
                 rel, j = name, k
                 break
-        if (j := self.one(j, "weekend")) is None:
+        weekend = self.one(j, "weekend")
+        if weekend is None:
             return None
+        j = weekend
         if (k := self.seq(j, "before last")) is not None:
             return WeekendRef(rel="last", back=1), k
         return WeekendRef(rel=rel), j  # type: ignore[arg-type]

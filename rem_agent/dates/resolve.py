@@ -249,11 +249,11 @@ def _point(node: object, clock: Clock, anchor: date | None = None) -> tuple[date
         return _days(saturday, saturday + timedelta(days=2), clock)
     if isinstance(node, DayPart):
         day = _day(node.day, clock, anchor)
-        first, last = _DAY_PARTS[node.part]
-        start = datetime.combine(day, time(first), tzinfo=clock.zone)
-        if last == 24:
+        first_hour, last_hour = _DAY_PARTS[node.part]
+        start = datetime.combine(day, time(first_hour), tzinfo=clock.zone)
+        if last_hour == 24:
             return start, _midnight(day + timedelta(days=1), clock)
-        return start, datetime.combine(day, time(last), tzinfo=clock.zone)
+        return start, datetime.combine(day, time(last_hour), tzinfo=clock.zone)
     if isinstance(node, ClockTime):
         day = _day(node.day, clock, anchor)
         start = datetime.combine(day, time(node.hour, node.minute), tzinfo=clock.zone)

@@ -108,7 +108,10 @@ class MlxEngine(LocalEngine):
                 self.adapter.verify("mlx")
                 adapter_path = str(self.adapter.mlx_dir)
             try:
-                model, tokenizer = mlx_load(str(self.model_path), adapter_path=adapter_path)
+                # mlx_lm.load returns (model, tokenizer) unless asked for the config too.
+                model, tokenizer = mlx_load(  # type: ignore[misc]
+                    str(self.model_path), adapter_path=adapter_path
+                )
             except (OSError, ValueError) as exc:
                 raise RemAgentError(f"cannot load MLX model {self.model_path}: {exc}") from exc
             self._cast_for_cpu(model)

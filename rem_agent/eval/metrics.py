@@ -81,7 +81,7 @@ def parts(tree: Tree, catalog: Catalog) -> Parts:
     texts: tuple[str, ...] = ()
     other: set[str] = set()
     where: ast.Condition | None = None
-    order_limit = None
+    order_limit: tuple[tuple[tuple[str, str], ...], int | None] | None = None
     if isinstance(tree, ast.Lookup):
         texts = tree.keys
     elif isinstance(tree, ast.Search):

@@ -146,7 +146,7 @@ def _build(raw: GgufVocab) -> GgufTokenizer:
     added_types = (_CONTROL, _USER_DEFINED)
     typed = list(enumerate(zip(raw.tokens, raw.types, strict=True)))
     vocab = {t: i for i, (t, ty) in typed if ty == _NORMAL}
-    merges = [tuple(m.split(" ", 1)) for m in raw.merges]
+    merges = [(a, b) for a, b in (m.split(" ", 1) for m in raw.merges)]
     bpe = models.BPE(
         vocab=vocab,
         merges=merges,
@@ -165,7 +165,10 @@ def _build(raw: GgufVocab) -> GgufTokenizer:
             pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False),
         ]
     )
-    tok.decoder = decoders.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
+    # The stubs of `tokenizers` omit these keyword arguments; the library takes them.
+    tok.decoder = decoders.ByteLevel(  # type: ignore[call-arg]
+        add_prefix_space=False, trim_offsets=False, use_regex=False
+    )
     tok.post_processor = processors.ByteLevel(
         add_prefix_space=False, trim_offsets=False, use_regex=False
     )
@@ -198,8 +201,8 @@ def _build(raw: GgufVocab) -> GgufTokenizer:
     else:
         raise RemAgentError("GGUF has no usable end-of-sequence token")
     eos_ids = [eos, *(i for i in turn_end if i != eos)]
-    bos = int(raw.bos) if control(raw.bos) else None  # type: ignore[arg-type]
-    pad = int(raw.pad) if control(raw.pad) else special.get("<|endoftext|>")
+    bos = raw.bos if raw.bos is not None and control(raw.bos) else None
+    pad = raw.pad if raw.pad is not None and control(raw.pad) else special.get("<|endoftext|>")
     info = TokenizerInfo(
         chat_template=raw.chat_template,
         bos_token_id=bos,

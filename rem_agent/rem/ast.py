@@ -180,7 +180,7 @@ class _Junction(_Node):
             kind = cls.model_fields["kind"].default
             flat: list[object] = []
             for operand in data["operands"]:
-                if isinstance(operand, _Junction) and operand.kind == kind:
+                if isinstance(operand, _Junction) and getattr(operand, "kind", None) == kind:
                     flat.extend(operand.operands)
                 elif isinstance(operand, dict) and operand.get("kind") == kind:
                     flat.extend(operand.get("operands", ()))
@@ -217,7 +217,7 @@ def _positive_limit(v: int | None) -> int | None:
 class _Statement(_Node):
     @property
     def kind(self) -> str:
-        return self.statement  # type: ignore[attr-defined, no-any-return]
+        return self.statement  # type: ignore[attr-defined]
 
 
 class Lookup(_Statement):

@@ -40,6 +40,8 @@ class RemSyntaxError(ValueError):
         self.message = message
         self.text = text
         self.pos = pos
+        self.line: int | None
+        self.column: int | None
         if pos is not None:
             line_start = text.rfind("\n", 0, pos) + 1
             self.line = text.count("\n", 0, pos) + 1
@@ -49,7 +51,7 @@ class RemSyntaxError(ValueError):
         super().__init__(self.render())
 
     def render(self) -> str:
-        if self.pos is None:
+        if self.pos is None or self.column is None:
             return self.message
         line_end = self.text.find("\n", self.pos)
         line_text = self.text[self.pos - self.column + 1 : None if line_end < 0 else line_end]
@@ -283,10 +285,10 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> RemSyntaxError:
         expected = _describe_expected(set(exc.expected))
         return RemSyntaxError(f"the query ends too early; expected {expected}", text, len(text))
     if isinstance(exc, UnexpectedCharacters):
-        found = text[exc.pos_in_stream]
-        what = _char_name(found)
+        pos = exc.pos_in_stream if exc.pos_in_stream is not None else len(text) - 1
+        what = _char_name(text[pos])
         allowed = _describe_expected(set(exc.allowed)) if exc.allowed else "nothing more"
-        return RemSyntaxError(f"unexpected {what}; expected {allowed}", text, exc.pos_in_stream)
+        return RemSyntaxError(f"unexpected {what}; expected {allowed}", text, pos)
     assert isinstance(exc, UnexpectedToken)
     token = exc.token
     if token.type == "$END":

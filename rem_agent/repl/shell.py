@@ -263,10 +263,8 @@ class ReplShell:
     def _run_translation(
         self, line: str, state: SessionState, cancel: threading.Event
     ) -> Translation:
-        extra: dict[str, threading.Event] = {}
-        if _engine_takes_cancel(self.agent):
-            extra["cancel"] = cancel
-        elif cancel.is_set():
+        takes_cancel = _engine_takes_cancel(self.agent)
+        if not takes_cancel and cancel.is_set():
             raise Cancelled("cancelled before the model started")
         return self.agent.translate(
             line,
@@ -274,7 +272,7 @@ class ReplShell:
             tz=state.tz,
             profile=state.profile,
             explain=state.explain,
-            **extra,
+            cancel=cancel if takes_cancel else None,
         )
 
     # -- the spinner ---------------------------------------------------------------
@@ -335,7 +333,10 @@ class ReplShell:
                 await asyncio.sleep(0.03)
             finish("done")
 
-        outcome = app.run(pre_run=lambda: app.create_background_task(watch()))
+        def start_watching() -> None:
+            app.create_background_task(watch())
+
+        outcome = app.run(pre_run=start_watching)
         if typed:
             # The app stored its unread keys on exit; ours were typed before them.
             later = get_typeahead(app.input)

@@ -15,7 +15,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -450,9 +450,7 @@ async def _serve(
         svc.metrics.observe_request(endpoint, status, time.perf_counter() - started)
 
 
-async def _unless_disconnected(
-    request: Request, coro: Coroutine[Any, Any, Response]
-) -> Response | None:
+async def _unless_disconnected(request: Request, coro: Awaitable[Response]) -> Response | None:
     """`await coro`, or cancel it and return None when the client disconnects first."""
     work = asyncio.ensure_future(coro)
     gone = asyncio.ensure_future(_until_disconnected(request))

@@ -72,7 +72,7 @@ def interval(phrase: str, now: datetime) -> Interval:
         return fixed[p]
     if m := re.fullmatch(r"(?:past|last|in the last) (\d+) (day|week|month)s?", p):
         n, unit = int(m[1]), m[2]
-        delta = relativedelta(**{f"{unit}s": n})  # type: ignore[arg-type]
+        delta = relativedelta(**{f"{unit}s": n})
         return tomorrow - delta, tomorrow
     if m := re.fullmatch(r"(\d+) days ago", p):
         start = today - timedelta(days=int(m[1]))

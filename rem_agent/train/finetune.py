@@ -160,6 +160,12 @@ def answer_loss(torch: Any, causal_lm: Any, batch: list[Example], pad: int) -> t
     return torch.nn.functional.cross_entropy(logits, targets), int(targets.numel())
 
 
+def _stage_done(progress: Callable[[str], None], stage: str, done: int, total: int) -> None:
+    """A model-preparation stage (join, verify) reported once, when it ends."""
+    if total and done == total:
+        progress(f"{stage}: done")
+
+
 def load_base(model: str | None, progress: Callable[[str], None]) -> tuple[Any, Any, Path, str]:
     """The causal LM (fp32), tokenizer, GGUF path and model name, from the GGUF the
     engines run."""
@@ -173,7 +179,7 @@ def load_base(model: str | None, progress: Callable[[str], None]) -> tuple[Any, 
     source = resolve_model(model)
     if source.kind not in ("bundled", "gguf"):
         raise UsageError("fine-tuning takes a bundled model or a .gguf file (--model)")
-    gguf = local_gguf(source, progress)
+    gguf = local_gguf(source, lambda stage, done, total: _stage_done(progress, stage, done, total))
     progress(f"loading {gguf.name} into torch (dequantised, fp32)")
     causal_lm = AutoModelForCausalLM.from_pretrained(
         str(gguf.parent), gguf_file=gguf.name, torch_dtype=torch.float32
