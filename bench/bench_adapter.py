@@ -12,36 +12,28 @@ from __future__ import annotations
 
 import argparse
 import statistics
-from datetime import datetime
 
-from rem_agent.agent import RemAgent, Translation
-from rem_agent.eval.dataset import load_cases, select_cases
+from _cases import add_case_options, chosen_cases, translate_case, warm_agent
+
+from rem_agent.agent import Translation
 from rem_agent.eval.metrics import percentile
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", default="eval/devset.jsonl")
-    parser.add_argument("--limit", type=int, default=40)
+    add_case_options(parser, cases="eval/devset.jsonl", limit=40)
     parser.add_argument("--adapter", help="adapter folder (default: the shipped one)")
     args = parser.parse_args()
-    cases = select_cases(load_cases(args.cases), limit=args.limit, stratified=True)
+    cases = chosen_cases(args)
     variants = {
-        "base, few-shot": RemAgent(adapter=False, cache_size=0),
-        "adapter, compact": RemAgent(adapter=args.adapter or True, cache_size=0),
+        "base, few-shot": warm_agent(adapter=False),
+        "adapter, compact": warm_agent(adapter=args.adapter or True),
     }
-    for agent in variants.values():
-        agent.load()
-        agent.translate("warm-up: notes about kafka")
     runs: dict[str, list[Translation]] = {name: [] for name in variants}
     names = list(variants)
     for i, case in enumerate(cases):
         for name in names if i % 2 == 0 else names[::-1]:
-            runs[name].append(
-                variants[name].translate(
-                    case.nl, now=datetime.fromisoformat(case.now), tz=case.tz, profile=case.profile
-                )
-            )
+            runs[name].append(translate_case(variants[name], case))
     print(f"{len(cases)} requests from {args.cases} (stratified), warm, cache off\n")
     print("| variant | p50 ms | p95 ms | prefilled tokens (median) | cached (median) | valid |")
     print("|---|---:|---:|---:|---:|---:|")

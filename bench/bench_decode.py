@@ -18,10 +18,11 @@ from __future__ import annotations
 import argparse
 import statistics
 from collections import defaultdict
-from datetime import datetime
 
-from rem_agent.agent import RemAgent, Translation
-from rem_agent.eval.dataset import load_cases, select_cases
+from _cases import add_case_options, chosen_cases, translate_case, warm_agent
+
+from rem_agent.agent import Translation
+from rem_agent.eval.dataset import DevCase
 from rem_agent.eval.metrics import percentile
 
 VARIANTS = ("jump-forward", "token by token", "unconstrained")
@@ -29,24 +30,16 @@ VARIANTS = ("jump-forward", "token by token", "unconstrained")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", default="eval/devset.jsonl")
-    parser.add_argument("--limit", type=int, default=40)
+    add_case_options(parser, cases="eval/devset.jsonl", limit=40)
     parser.add_argument("--no-adapter", action="store_true", help="base model, few-shot prompt")
     args = parser.parse_args()
-    cases = select_cases(load_cases(args.cases), limit=args.limit, stratified=True)
-    agent = RemAgent(adapter=not args.no_adapter, cache_size=0)
+    cases = chosen_cases(args)
+    agent = warm_agent(adapter=not args.no_adapter)
     engine = agent.load()
-    agent.translate("warm-up: notes about kafka from last week")
 
-    def run(variant: str, case) -> Translation:  # type: ignore[no-untyped-def]
+    def run(variant: str, case: DevCase) -> Translation:
         engine.jump_forward = variant != "token by token"  # type: ignore[attr-defined]
-        return agent.translate(
-            case.nl,
-            now=datetime.fromisoformat(case.now),
-            tz=case.tz,
-            profile=case.profile,
-            constrain=variant != "unconstrained",
-        )
+        return translate_case(agent, case, constrain=variant != "unconstrained")
 
     runs: dict[str, list[Translation]] = {v: [] for v in VARIANTS}
     for i, case in enumerate(cases):

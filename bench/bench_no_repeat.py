@@ -14,21 +14,19 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from rem_agent.agent import RemAgent
-from rem_agent.eval.dataset import load_cases, select_cases
+from _cases import add_case_options, chosen_cases, warm_agent
+
 from rem_agent.eval.runner import CaseRun, run_case
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", default="eval/fresh.jsonl")
-    parser.add_argument("--limit", type=int, default=72)
+    add_case_options(parser, cases="eval/fresh.jsonl", limit=72)
     parser.add_argument("--adapter", action="store_true", help="the shipped adapter instead")
     args = parser.parse_args()
-    cases = select_cases(load_cases(args.cases), limit=args.limit, stratified=True)
-    agent = RemAgent(adapter=args.adapter, cache_size=0)
+    cases = chosen_cases(args)
+    agent = warm_agent(adapter=args.adapter)
     engine = agent.load()
-    agent.translate("warm-up: notes about kafka from last week")
     runs: dict[bool, list[CaseRun]] = {True: [], False: []}
     for i, case in enumerate(cases):
         for on in (True, False) if i % 2 == 0 else (False, True):

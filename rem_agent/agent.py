@@ -504,7 +504,7 @@ class RemAgent:
         self,
         request: str,
         resolution: DateResolution,
-        tree: ast.Lookup | ast.Search | ast.Fuzzy | ast.Traverse | ast.Select | None,
+        tree: ast.Statement | None,
         opts: TranslateOptions,
     ) -> list[str]:
         warnings = [f"could not resolve {u.text!r}: {u.reason}" for u in resolution.unresolved]

@@ -185,7 +185,9 @@ class _Decode:
         finished = time.perf_counter()
         if stop_reason == "length" and self.matcher is not None and not self.closed:
             complete = self._complete()
-            if complete and complete < len(self.tokens):  # no closer ran
+            # Reached only once the guard was given up (no closing fit even from the
+            # start): the answer may still have become complete since.
+            if complete and complete < len(self.tokens):
                 self.dropped += len(self.tokens) - complete
                 self.tokens = self.tokens[:complete]
         return DecodeResult(
