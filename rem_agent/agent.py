@@ -326,8 +326,18 @@ class RemAgent:
         and `Cancelled` when `cancel` is set before the model finishes (a search bar
         whose user kept typing); a model that fails yields `valid=False` with `error`.
         """
-        started = time.perf_counter()
         prepared = self.prepare(text, now=now, tz=tz, profile=profile, constrain=constrain)
+        return self.run(prepared, explain=explain, cancel=cancel)
+
+    def run(
+        self,
+        prepared: Prepared,
+        *,
+        explain: bool = False,
+        cancel: threading.Event | None = None,
+    ) -> Translation:
+        """Answer a prepared request: without the model when it can, else the pipeline once."""
+        started = time.perf_counter()
         quick = self.answer_without_model(prepared)
         if quick is not None and not (explain and quick.source == "cache"):
             return quick

@@ -6,13 +6,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from server_fakes import GatedEngine, ServerThread, expected_query, serving
 
-from rem_agent.agent import MAX_REQUEST_CHARS, RemAgent
+from rem_agent.agent import MAX_REQUEST_CHARS, Prepared, RemAgent, Translation
 from rem_agent.rem.catalog import default_catalog
 from rem_agent.server import ServerSettings, create_app, router
 
@@ -272,10 +273,10 @@ def test_router_mounts_into_a_host_app() -> None:
 
 
 class _BuggyAgent(RemAgent):
-    def translate(self, text: str, **kwargs: object):  # type: ignore[no-untyped-def, override]
-        if kwargs.get("cancel") is not None and not kwargs["cancel"].is_set():  # type: ignore[attr-defined]
+    def run(self, prepared: Prepared, **kwargs: Any) -> Translation:
+        if kwargs.get("cancel") is not None and not kwargs["cancel"].is_set():
             raise RuntimeError("secret internal detail")
-        return super().translate(text, **kwargs)  # type: ignore[arg-type]
+        return super().run(prepared, **kwargs)
 
 
 def test_a_bug_is_a_500_without_a_traceback_or_internals() -> None:

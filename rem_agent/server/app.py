@@ -202,7 +202,7 @@ class RemService:
         key = prepared.key
 
         def work(cancel: threading.Event) -> Translation:
-            result = self.agent.translate(req.text, cancel=cancel, **kwargs)
+            result = self.agent.run(prepared, cancel=cancel)  # prepared once, not again
             if result.source == "model":
                 self.metrics.generation()
             return result
