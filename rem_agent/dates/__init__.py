@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from rem_agent.dates.models import DateRange, DateResolution, Unresolved, WeekStart
 from rem_agent.dates.recognise import Recognition, recognise
-from rem_agent.dates.render import choose_time_field, format_literal, time_condition
+from rem_agent.dates.render import format_literal
 from rem_agent.dates.resolve import load_zone, resolve_dates
 
 __all__ = [
@@ -16,10 +16,8 @@ __all__ = [
     "Recognition",
     "Unresolved",
     "WeekStart",
-    "choose_time_field",
     "format_literal",
     "load_zone",
     "recognise",
     "resolve_dates",
-    "time_condition",
 ]
