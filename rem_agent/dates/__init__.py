@@ -5,10 +5,10 @@ The model never does date arithmetic; it may only copy what this package resolve
 
 from __future__ import annotations
 
-from rem_agent.dates.models import DateRange, DateResolution, Unresolved, WeekStart
+from rem_agent.dates.literals import format_literal
 from rem_agent.dates.recognise import Recognition, recognise
-from rem_agent.dates.render import format_literal
 from rem_agent.dates.resolve import load_zone, resolve_dates
+from rem_agent.dates.results import DateRange, DateResolution, Unresolved, WeekStart
 
 __all__ = [
     "DateRange",

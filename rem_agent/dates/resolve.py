@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
-from rem_agent.dates.models import DateRange, DateResolution, Unresolved, WeekStart
 from rem_agent.dates.phrases import (
     CLOCK_UNITS,
     Between,
@@ -38,6 +37,7 @@ from rem_agent.dates.phrases import (
     YearRef,
 )
 from rem_agent.dates.recognise import recognise
+from rem_agent.dates.results import DateRange, DateResolution, Unresolved, WeekStart
 from rem_agent.errors import UsageError
 
 Interval = tuple[datetime | None, datetime | None]

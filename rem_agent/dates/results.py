@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from rem_agent.dates.render import format_literal
+from rem_agent.dates.literals import format_literal
 
 WeekStart = Literal["monday", "sunday"]
 
