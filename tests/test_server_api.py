@@ -1,5 +1,5 @@
 """The HTTP endpoints over real loopback HTTP: answers, every bad-input path, health, info,
-metrics, and the router mounted into another FastAPI app."""
+metrics, the OpenAPI description, and the router mounted into another FastAPI app."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from server_fakes import GatedEngine, ServerThread, expected_query, serving
 
 from rem_agent.agent import MAX_REQUEST_CHARS, Prepared, RemAgent, Translation
 from rem_agent.rem.catalog import default_catalog
-from rem_agent.server import ServerSettings, create_app, router
+from rem_agent.server import RemService, ServerSettings, create_app, router
 
 NOW = "2026-11-26T10:30:00Z"
 
@@ -66,6 +66,19 @@ def test_translate_returns_the_translation_json(client: httpx.Client, engine: Ga
     assert body["dates"] == [{"text": "from last week", "start": "2026-11-16", "end": "2026-11-23"}]
     # The same fields as `rem-agent translate --json` (the Translation model).
     assert set(body) >= {"query", "valid", "profile", "statement", "warnings", "timings", "error"}
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "application/x-www-form-urlencoded", "text/plain", "application/json"]
+)
+def test_the_body_is_json_whatever_its_content_type_says(
+    client: httpx.Client, content_type: str | None
+) -> None:
+    # `curl -d` labels a body as a form; the body is read as JSON all the same.
+    headers = {"content-type": content_type} if content_type else {}
+    r = client.post("/v1/translate", content=b'{"text": "labelled notes"}', headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["query"] == expected_query("labelled notes")
 
 
 def test_tz_now_and_profile_reach_the_agent(client: httpx.Client) -> None:
@@ -157,6 +170,8 @@ BAD_BODIES = [
     (b'{"text": "a", "now": "last tuesday"}', 422, "ISO-8601"),
     (b'{"text": "a", "now": 1764150000}', 422, "ISO-8601"),
     (b'{"text": "a", "txet": "b"}', 422, "txet: is not a known field"),
+    (b"null", 422, "JSON object"),
+    (b"\xff\xfe{", 400, "not valid JSON"),
     (b'{"text": "' + b"y" * 5000 + b'"}', 413, "limit is 4096"),
 ]
 
@@ -171,10 +186,24 @@ def test_bad_input_gets_a_4xx_that_says_what_to_fix(
     assert "Traceback" not in r.text
 
 
+def test_a_body_over_the_limit_without_a_length_is_cut_off(client: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:  # chunked: no Content-Length to refuse it by
+        yield b'{"text": "'
+        yield from (b"z" * 1000 for _ in range(5))
+        yield b'"}'
+
+    r = client.post("/v1/translate", content=chunks())
+    assert r.status_code == 413 and r.json() == {"error": "the body is over the 4096-byte limit"}
+
+
 def test_bad_batches(client: httpx.Client) -> None:
     too_many = {"requests": [{"text": f"t{i}"} for i in range(5)]}
     r = client.post("/v1/translate/batch", json=too_many)
     assert r.status_code == 422 and "limit is 4" in r.json()["error"]
+    # The count is checked before the items: an oversized batch is told to split.
+    r = client.post("/v1/translate/batch", json={"requests": [{}] * 5})
+    assert r.status_code == 422
+    assert r.json()["error"] == "requests: 5 requests in one batch; the limit is 4: split the batch"
     r = client.post("/v1/translate/batch", json={"requests": []})
     assert r.status_code == 422 and "requests" in r.json()["error"]
     r = client.post("/v1/translate/batch", json={"requests": [{"text": "ok"}, {"tz": "UTC"}]})
@@ -260,7 +289,9 @@ def test_router_mounts_into_a_host_app() -> None:
     async def ping() -> dict[str, str]:
         return {"pong": "yes"}
 
-    host.include_router(router(RemAgent(engine_instance=engine)), prefix="/rem")
+    agent = RemAgent(engine_instance=engine)
+    api = router(agent)
+    host.include_router(api, prefix="/rem")
     with serving(host) as srv, httpx.Client(base_url=srv.url, timeout=20) as c:
         assert c.get("/api/v1/ping").json() == {"pong": "yes"}
         wait_ready(c, "/rem/healthz")
@@ -270,6 +301,43 @@ def test_router_mounts_into_a_host_app() -> None:
         assert r.status_code == 400 and "not valid JSON" in r.json()["error"]
         assert "rem_agent_requests_total" in c.get("/rem/metrics").text
         assert c.get("/rem/v1/info").json()["engine"] == "gated"
+        # The host reaches the service behind its endpoints.
+        assert isinstance(api.service, RemService) and api.service.agent is agent
+        assert api.service.metrics.requests[("/v1/translate", 200)] == 1
+
+
+def post_bodies(spec: dict[str, Any]) -> dict[str, str]:
+    """Each POST operation's request body schema, by path (every POST must have one)."""
+    bodies = {}
+    for path, operations in spec["paths"].items():
+        if "post" in operations:
+            content = operations["post"]["requestBody"]["content"]["application/json"]
+            bodies[path] = content["schema"]["$ref"].rsplit("/", 1)[-1]
+    return bodies
+
+
+def test_openapi_shows_the_request_bodies() -> None:
+    spec = create_app(RemAgent(engine_instance=GatedEngine())).openapi()
+    assert post_bodies(spec) == {
+        "/v1/translate": "TranslateRequest",
+        "/v1/translate/batch": "BatchRequest",
+    }
+    schemas = spec["components"]["schemas"]
+    assert schemas["TranslateRequest"]["required"] == ["text"]
+    assert set(schemas["TranslateRequest"]["properties"]) == {"text", "now", "tz", "profile"}
+    # A 422 is this service's `{"error": ...}`, not FastAPI's list of validation errors.
+    translate = spec["paths"]["/v1/translate"]["post"]
+    assert translate["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"
+    }
+    assert "HTTPValidationError" not in schemas
+
+    host = FastAPI()
+    host.include_router(router(RemAgent(engine_instance=GatedEngine())), prefix="/rem")
+    assert post_bodies(host.openapi()) == {
+        "/rem/v1/translate": "TranslateRequest",
+        "/rem/v1/translate/batch": "BatchRequest",
+    }
 
 
 class _BuggyAgent(RemAgent):

@@ -24,7 +24,7 @@ def service(
     app = create_app(RemAgent(engine_instance=engine), ServerSettings(**settings))  # type: ignore[arg-type]
     with serving(app) as srv, httpx.Client(base_url=srv.url, timeout=30) as client:
         until(lambda: client.get("/healthz").status_code == 200)
-        yield srv, app.state.rem_service, client
+        yield srv, app.service, client
 
 
 def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -35,7 +35,7 @@ def service(**settings: float) -> Iterator[tuple[ServerThread, RemService, httpx
         while client.get("/healthz").status_code != 200:
             assert time.monotonic() < deadline, "the server never became ready"
             time.sleep(0.01)
-        yield srv, app.state.rem_service, client
+        yield srv, app.service, client
 
 
 @dataclass

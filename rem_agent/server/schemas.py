@@ -6,9 +6,11 @@ answers exactly what `rem-agent translate --json` prints.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rem_agent.agent import MAX_REQUEST_CHARS, Translation
 from rem_agent.dates import load_zone
@@ -127,11 +129,18 @@ class ServerSettings(BaseModel):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, description="largest request body")
 
 
-def describe_validation_error(exc: ValidationError) -> str:
-    """One line per problem, naming the field: `text: ...; tz: ...`."""
+def describe_validation_error(errors: Iterable[Mapping[str, Any]]) -> str:
+    """One line per problem, naming the field: `text: ...; tz: ...`.
+
+    `errors` are a request body's, as FastAPI reports them: pydantic's, each `loc` led
+    by "body", which the message leaves out.
+    """
     parts = []
-    for err in exc.errors(include_url=False):
-        where = ".".join(str(p) for p in err["loc"]) or "body"
+    for err in errors:
+        loc = tuple(err["loc"])
+        if loc[:1] == ("body",):
+            loc = loc[1:]
+        where = ".".join(str(p) for p in loc) or "body"
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             message = "is required"
