@@ -7,8 +7,8 @@ import time
 from datetime import datetime
 
 from rem_agent.dates import recognise, resolve_dates
-from rem_agent.dates.recognise import tokenize
 from rem_agent.dates.spelling import suggest
+from rem_agent.dates.tokens import tokenize
 
 NOW = datetime(2026, 11, 26, 10, 30)
 

@@ -15,8 +15,8 @@ from test_dates_table import CASES
 from rem_agent.agent import RemAgent
 from rem_agent.cli import main
 from rem_agent.dates import recognise, resolve_dates
-from rem_agent.dates.recognise import tokenize
 from rem_agent.dates.spelling import suggest
+from rem_agent.dates.tokens import tokenize
 from rem_agent.dates.vocabulary import SPELLING_TARGETS, TOPIC_WORDS
 
 NOW = datetime(2026, 11, 26, 10, 30)

@@ -1,9 +1,128 @@
-"""Date words beyond the parser's own tables: abbreviations read with a period.
-
-Data only, kept out of the parser class; recognise.py reads it.
+"""Date words: the tables the date rules read (month and weekday names, units, number
+words, the words a phrase may start with) and the spelling corrector's targets and
+exceptions. Data only.
 """
 
 from __future__ import annotations
+
+from rem_agent.dates.phrases import DayPartName, Rel, Unit
+
+RELATIVE_WORDS: dict[str, Rel] = {"this": "this", "last": "last", "next": "next", "past": "last"}
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+MONTHS: dict[str, int] = {}
+for _number, _name in enumerate(
+    _words("january february march april may june july august september october november december"),
+    start=1,
+):
+    MONTHS[_name] = _number
+    MONTHS[_name[:3]] = _number
+MONTHS["sept"] = 9
+# Words that are also ordinary English (or names): a month only with context.
+WEAK_MONTHS = frozenset(k for k in MONTHS if len(k) <= 4 and k not in ("june", "july")) | {"may"}
+
+WEEKDAYS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "monday mon",
+        "tuesday tue tues",
+        "wednesday wed",
+        "thursday thu thur thurs",
+        "friday fri",
+        "saturday sat",
+        "sunday sun",
+    )
+):
+    for _name in _names.split():
+        WEEKDAYS[_name] = _number
+WEAK_WEEKDAYS = frozenset(k for k in WEEKDAYS if not k.endswith("day"))
+
+UNITS: dict[str, tuple[Unit, int]] = {}
+for _unit, _names in (
+    ("second", "second seconds sec secs"),
+    ("minute", "minute minutes min mins"),
+    ("hour", "hour hours hr hrs h"),
+    ("day", "day days d"),
+    ("week", "week weeks wk wks w"),
+    ("month", "month months mo mos mth mths"),
+    ("quarter", "quarter quarters qtr qtrs"),
+    ("year", "year years yr yrs y"),
+):
+    for _name in _names.split():
+        UNITS[_name] = (_unit, 1)  # type: ignore[assignment]
+UNITS |= {"fortnight": ("week", 2), "fortnights": ("week", 2)}
+UNITS |= {"decade": ("year", 10), "decades": ("year", 10)}
+CALENDAR_UNITS = frozenset({"day", "week", "month", "quarter", "year", "hour", "minute"})
+
+NUMBER_WORDS = {
+    w: n
+    for n, w in enumerate(
+        _words(
+            "one two three four five six seven eight nine ten eleven twelve thirteen "
+            "fourteen fifteen sixteen seventeen eighteen nineteen"
+        ),
+        start=1,
+    )
+}
+TENS = {
+    w: 10 * n
+    for n, w in enumerate(_words("twenty thirty forty fifty sixty seventy eighty ninety"), 2)
+}
+ORDINAL_WORDS = {
+    w: n
+    for n, w in enumerate(
+        _words(
+            "first second third fourth fifth sixth seventh eighth ninth tenth eleventh "
+            "twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth "
+            "nineteenth twentieth"
+        ),
+        start=1,
+    )
+}
+ORDINAL_WORDS["thirtieth"] = 30
+VAGUE_NUMBERS = frozenset(_words("few several some many couple"))
+TO_DATE_STARTERS = frozenset(_words("so this the week month quarter year earlier ytd mtd qtd wtd"))
+
+DAY_PARTS: dict[str, DayPartName] = {
+    "morning": "morning",
+    "afternoon": "afternoon",
+    "evening": "evening",
+    "night": "night",
+}
+PREPOSITIONS = frozenset(_words("in on during from over for within throughout"))
+APPROXIMATE = frozenset(_words("about around roughly approximately circa nearly almost"))
+VAGUE_PARTS = frozenset(_words("early mid late"))
+RANGE_TO = frozenset(_words("to until till til through thru - – —"))
+# Words a phrase can begin with; anything else is skipped without running the rules.
+WORD_STARTERS = (
+    frozenset(MONTHS)
+    | frozenset(WEEKDAYS)
+    | frozenset(NUMBER_WORDS)
+    | frozenset(TENS)
+    | frozenset(ORDINAL_WORDS)
+    | PREPOSITIONS
+    | APPROXIMATE
+    | VAGUE_PARTS
+    | VAGUE_NUMBERS
+    | TO_DATE_STARTERS
+    | frozenset(
+        _words(
+            "today yesterday tomorrow tonight last next past previous prior current "
+            "coming following recently lately weekend a an since as starting beginning "
+            "after before until till til up through thru between older more less "
+            "sometime long ages way not these recent start end middle at no day"
+        )
+    )
+)
+
+
+# Words the rules read as they are: never respelt.
+KNOWN_WORDS = WORD_STARTERS | frozenset(UNITS) | frozenset(DAY_PARTS) | RANGE_TO
+
 
 # Abbreviations that, written with a period, are read as a date name on their own
 # ("what happened fri."): with the period they are not an English word. Left out:
