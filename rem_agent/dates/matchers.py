@@ -177,21 +177,21 @@ class TokenMatchers:
         return None
 
     def month_name(self, i: int) -> tuple[int, bool, int] | None:
-        w = self.word(i)
-        if w is None or w not in MONTHS:
-            return None
-        weak = w in WEAK_MONTHS
-        j = i + 1
-        if weak and w != "may" and (k := self.punct(j, ".")) is not None:
-            j, weak = k, w not in PERIOD_ABBREVIATIONS  # "nov. 3"; "sept." alone
-        return MONTHS[w], weak, j
+        return self._name(i, MONTHS, WEAK_MONTHS)  # "nov. 3"; "sept." alone
 
     def weekday_name(self, i: int) -> tuple[int, bool, int] | None:
+        return self._name(i, WEEKDAYS, WEAK_WEEKDAYS)  # "what happened fri."
+
+    def _name(
+        self, i: int, names: dict[str, int], weak_names: frozenset[str]
+    ) -> tuple[int, bool, int] | None:
+        """(number, weak, next) for a month or weekday name; `weak` needs context, but a
+        period after an abbreviation (not "may.") makes it strong."""
         w = self.word(i)
-        if w is None or w not in WEEKDAYS:
+        if w is None or w not in names:
             return None
-        weak = w in WEAK_WEEKDAYS
+        weak = w in weak_names
         j = i + 1
-        if weak and (k := self.punct(j, ".")) is not None:
-            j, weak = k, w not in PERIOD_ABBREVIATIONS  # "what happened fri."
-        return WEEKDAYS[w], weak, j
+        if weak and w != "may" and (k := self.punct(j, ".")) is not None:
+            j, weak = k, w not in PERIOD_ABBREVIATIONS
+        return names[w], weak, j

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from rem_agent.dates.matchers import Match, longest
-from rem_agent.dates.phrases import Between, Bound, DateRef, Phrase, Point, Rolling, Vague
+from rem_agent.dates.phrases import Between, Bound, DateRef, Phrase, Point, Vague
 from rem_agent.dates.relative_rules import RelativeRules
 from rem_agent.dates.tokens import Token
 from rem_agent.dates.vocabulary import APPROXIMATE, PREPOSITIONS, RANGE_TO, VAGUE_PARTS
@@ -161,18 +161,6 @@ class PhraseRules(RelativeRules):
         if counted is not None and (ago := self.one(counted[1], "ago")) is not None:
             best = longest(best, (counted[0], ago))
         return best
-
-    def counted(self, i: int) -> tuple[Rolling | Vague, int] | None:
-        """`N units` as a rolling period (used by within / older than / less than)."""
-        num = self.number(i)
-        if num is None:
-            return None
-        unit = self.unit(num[1])
-        if unit is None:
-            return None
-        if num[0] is None:
-            return Vague(reason="a vague number of units; say how many"), unit[2]
-        return Rolling(unit=unit[0], count=num[0] * unit[1]), unit[2]
 
     # any point, memoised -------------------------------------------------
 

@@ -148,7 +148,28 @@ class RelativeRules(CalendarRules):
         w = self.word(j)
         if w not in ("past", "last", "previous", "prior", "next", "coming", "following"):
             return None
-        num = self.number(j + 1)
+        found = self.counted(j + 1)
+        if found is None:
+            return None
+        node, end = found
+        if isinstance(node, Vague):
+            return node, end
+        forward = w in ("next", "coming", "following")
+        return Rolling(unit=node.unit, count=node.count, forward=forward), end
+
+    def ago(self, i: int) -> Match | None:
+        """3 days ago, a week ago, two months back."""
+        found = self.counted(i)
+        if found is None or (j := self.one(found[1], "ago", "back")) is None:
+            return None
+        node = found[0]
+        if isinstance(node, Vague):
+            return Vague(reason="a vague number of units ago; say how many"), j
+        return Relative(unit=node.unit, offset=-node.count), j
+
+    def counted(self, i: int) -> tuple[Rolling | Vague, int] | None:
+        """`N units` as a rolling period (also used by within / older than / less than)."""
+        num = self.number(i)
         if num is None:
             return None
         unit = self.unit(num[1])
@@ -156,23 +177,7 @@ class RelativeRules(CalendarRules):
             return None
         if num[0] is None:
             return Vague(reason="a vague number of units; say how many"), unit[2]
-        forward = w in ("next", "coming", "following")
-        return Rolling(unit=unit[0], count=num[0] * unit[1], forward=forward), unit[2]
-
-    def ago(self, i: int) -> Match | None:
-        """3 days ago, a week ago, two months back."""
-        num = self.number(i)
-        if num is None:
-            return None
-        unit = self.unit(num[1])
-        if unit is None:
-            return None
-        j = self.one(unit[2], "ago", "back")
-        if j is None:
-            return None
-        if num[0] is None:
-            return Vague(reason="a vague number of units ago; say how many"), j
-        return Relative(unit=unit[0], offset=-num[0] * unit[1]), j
+        return Rolling(unit=unit[0], count=num[0] * unit[1]), unit[2]
 
     def to_date(self, i: int) -> Match | None:
         """so far this year, year to date, YTD, earlier this week, earlier today."""
