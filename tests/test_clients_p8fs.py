@@ -1,18 +1,21 @@
-"""The p8fs drop-in: question + target table in, REM string out, in process and over HTTP."""
+"""The p8fs client: question + target table in, REM string out, in process and over HTTP,
+sync and async."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
 from server_fakes import GatedEngine, expected_query, serving
 
 from rem_agent.agent import RemAgent
+from rem_agent.clients.p8fs import RemQueryTranslator, RemTranslationError
 from rem_agent.server import create_app
-from rem_agent.server.p8fs import RemQueryTranslator, RemTranslationError
 
 
 def local(engine: GatedEngine) -> RemQueryTranslator:
@@ -57,14 +60,20 @@ def test_p8fs_signature_is_async_and_same_shaped() -> None:
     assert query == expected_query("who reports to Sally")
 
 
-def test_over_http_against_a_running_server() -> None:
-    engine = GatedEngine()
-    with serving(create_app(RemAgent(engine_instance=engine))) as srv:
+@contextmanager
+def server() -> Iterator[str]:
+    """The URL of a ready `rem-agent serve` over a `GatedEngine`."""
+    with serving(create_app(RemAgent(engine_instance=GatedEngine()))) as srv:
         deadline = time.monotonic() + 10
         while httpx.get(f"{srv.url}/healthz").status_code != 200:
             assert time.monotonic() < deadline
             time.sleep(0.01)
-        translator = RemQueryTranslator(url=srv.url)
+        yield srv.url
+
+
+def test_over_http_against_a_running_server() -> None:
+    with server() as url:
+        translator = RemQueryTranslator(url=url)
         assert translator.translate("budget notes", table="moments") == expected_query(
             "budget notes in moments"
         )
@@ -72,6 +81,19 @@ def test_over_http_against_a_running_server() -> None:
         assert query == expected_query("travel plans")
         with pytest.raises(RemTranslationError, match="422: text: is longer than 1000"):
             translator.translate("x" * 1001)
+
+
+def test_async_over_http_learns_the_servers_catalog_once() -> None:
+    with server() as url:
+        translator = RemQueryTranslator(url=url + "/")
+        assert translator.transport.tables is None
+        query = asyncio.run(translator.atranslate("standup notes", table="moments"))
+        assert query == expected_query("standup notes in moments")
+        tables = translator.transport.tables
+        assert tables is not None and tables.default == "resources" and "moments" in tables.names
+        with pytest.raises(RemTranslationError, match="'agents' is not in the catalog"):
+            asyncio.run(translator.atranslate("anything", table="agents"))
+        assert translator.transport.tables is tables  # not asked again
 
 
 def test_an_unreachable_server_is_a_clear_error() -> None:
