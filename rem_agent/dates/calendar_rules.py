@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from rem_agent.dates.matchers import Match, TokenMatchers, longest
+from rem_agent.dates.matchers import PointMatch, TokenMatchers, longest
 from rem_agent.dates.phrases import (
     DateRef,
     DateTimeRef,
@@ -18,6 +18,7 @@ from rem_agent.dates.phrases import (
     Vague,
     WeekdayRef,
     WeekendRef,
+    WeekendRel,
     YearRef,
 )
 from rem_agent.dates.vocabulary import RELATIVE_WORDS
@@ -36,7 +37,7 @@ class CalendarRules(TokenMatchers):
         rel = RELATIVE_WORDS.get(self.word(i) or "")
         return (rel, i + 1) if rel is not None else ("bare", i)
 
-    def month(self, i: int, strong: bool) -> Match | None:
+    def month(self, i: int, strong: bool) -> PointMatch | None:
         """March, in March, last March, March 2025, March of last year."""
         rel, j = self.relative_prefix(i)
         found = self.month_name(j)
@@ -79,9 +80,9 @@ class CalendarRules(TokenMatchers):
         year, offset, end = spec
         return DateRef(month=month, day=day, year=year, year_offset=offset), end
 
-    def quarter(self, i: int) -> Match | None:
+    def quarter(self, i: int) -> PointMatch | None:
         """Q3, Q3 2025, 2025-Q3, the third quarter (of 2024), H1, the second half of 2025."""
-        best: Match | None = None
+        best: PointMatch | None = None
         j = self.skip(i, "the")
         rels: dict[str, Rel] = {"this": "this", "last": "last", "next": "next"}
         rel: Rel = "bare"
@@ -125,13 +126,13 @@ class CalendarRules(TokenMatchers):
 
     def _period_with_year(
         self, kind: PeriodKind, index: int, rel: Rel, j: int, punct: str
-    ) -> Match:
+    ) -> PointMatch:
         spec = self.year_spec(self.skip_punct(j, punct))
         if spec is None:
             return PeriodRef(kind=kind, index=index, rel=rel), j
         return PeriodRef(kind=kind, index=index, year=spec[0], year_offset=spec[1]), spec[2]
 
-    def year(self, i: int, strong: bool) -> Match | None:
+    def year(self, i: int, strong: bool) -> PointMatch | None:
         if (j := self.seq(i, "the year")) is not None and (y := self.year_number(j)) is not None:
             return YearRef(year=y[0]), y[1]
         if strong and (y := self.year_number(i)) is not None and 1900 <= y[0] <= 2199:
@@ -154,16 +155,17 @@ class CalendarRules(TokenMatchers):
             return None
         return WeekdayRef(weekday=number, rel=rel, week_offset=week_offset), k
 
-    def weekend(self, i: int) -> Match | None:
+    def weekend(self, i: int) -> PointMatch | None:
         j = self.skip(i, "the")
-        rel: str = "bare"
-        for words, name in (
+        rel: WeekendRel = "bare"
+        rels: tuple[tuple[str, WeekendRel], ...] = (
             ("this past", "last"),
             ("past", "last"),
             ("last", "last"),
             ("previous", "last"),
             ("this", "this"),
-        ):
+        )
+        for words, name in rels:
             if (k := self.seq(j, words)) is not None:
                 rel, j = name, k
                 break
@@ -173,9 +175,9 @@ class CalendarRules(TokenMatchers):
         j = weekend
         if (k := self.seq(j, "before last")) is not None:
             return WeekendRef(rel="last", back=1), k
-        return WeekendRef(rel=rel), j  # type: ignore[arg-type]
+        return WeekendRef(rel=rel), j
 
-    def iso(self, i: int) -> Match | None:
+    def iso(self, i: int) -> PointMatch | None:
         if i >= self.n or self.t[i].kind != "iso":
             return None
         text = self.t[i].text
@@ -192,7 +194,7 @@ class CalendarRules(TokenMatchers):
         precision: Precision = "second" if clock.count(":") >= 2 else "minute"
         return DateTimeRef(moment=moment, precision=precision), i + 1
 
-    def numeric_date(self, i: int, strong: bool) -> Match | None:
+    def numeric_date(self, i: int, strong: bool) -> PointMatch | None:
         """11/03/2025, 2025/11/03, 11/2025; day/month order must not be a guess."""
         if i >= self.n or self.t[i].kind != "numdate":
             return None

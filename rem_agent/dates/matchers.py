@@ -6,8 +6,9 @@ month or weekday name.
 from __future__ import annotations
 
 import functools
+from typing import TypeVar
 
-from rem_agent.dates.phrases import Phrase, Unit
+from rem_agent.dates.phrases import Phrase, Point, Unit, Vague
 from rem_agent.dates.tokens import Token
 from rem_agent.dates.vocabulary import (
     MONTHS,
@@ -30,10 +31,12 @@ def split_phrase(phrase: str) -> tuple[str, ...]:
 
 
 Match = tuple[Phrase, int]  # a phrase and the index of the token after it
+PointMatch = tuple[Point | Vague, int]  # what a point rule reads: never a range or a bound
+AnyMatch = TypeVar("AnyMatch", PointMatch, Match)
 
 
-def longest(*matches: Match | None) -> Match | None:
-    best: Match | None = None
+def longest(*matches: AnyMatch | None) -> AnyMatch | None:
+    best: AnyMatch | None = None
     for match in matches:
         if match is not None and (best is None or match[1] > best[1]):
             best = match

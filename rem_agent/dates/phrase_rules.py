@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from rem_agent.dates.matchers import Match, longest
-from rem_agent.dates.phrases import Between, Bound, DateRef, Phrase, Point, Vague
+from rem_agent.dates.matchers import Match, PointMatch, longest
+from rem_agent.dates.phrases import Between, Bound, BoundKind, DateRef, Phrase, Point, Vague
 from rem_agent.dates.relative_rules import RelativeRules
 from rem_agent.dates.tokens import Token
 from rem_agent.dates.vocabulary import APPROXIMATE, PREPOSITIONS, RANGE_TO, VAGUE_PARTS
@@ -25,7 +25,7 @@ class PhraseRules(RelativeRules):
     def __init__(self, tokens: list[Token]) -> None:
         super().__init__(tokens)
         # Owned by this parser (one request) and bounded by 2 x tokens.
-        self._memo: dict[tuple[int, bool], Match | None] = {}
+        self._memo: dict[tuple[int, bool], PointMatch | None] = {}
 
     # phrases -------------------------------------------------------------
 
@@ -59,7 +59,7 @@ class PhraseRules(RelativeRules):
         last = self.range_end(j + 1, node)
         if last is None:
             return None
-        return Between(first=node, last=last[0]), last[1]  # type: ignore[arg-type]
+        return Between(first=node, last=last[0]), last[1]
 
     def day_range(self, i: int) -> Match | None:
         """13-15 July, from the 13th to the 15th of July: the month (and year) once, at the end."""
@@ -89,13 +89,14 @@ class PhraseRules(RelativeRules):
                 year, offset, j = ys
             if best is None or j > best[1]:
                 best = DateRef(month=first.month, day=d[0], year=year, year_offset=offset), j
-        if best is None or isinstance(best[0], Bound | Between | Vague):
+        if best is None:
             return None
-        return best  # type: ignore[return-value]
+        node, end = best
+        return None if isinstance(node, Vague) else (node, end)
 
     def bound(self, i: int) -> Match | None:
         best: Match | None = None
-        keywords = (
+        keywords: tuple[tuple[str, BoundKind], ...] = (
             ()
             if self.word(i) is None
             else (
@@ -131,7 +132,7 @@ class PhraseRules(RelativeRules):
                 continue
             inner = self.point_core(j, strong=True)
             if inner is not None and not isinstance(inner[0], Vague):
-                best = longest(best, (Bound(kind=kind, inner=inner[0]), inner[1]))  # type: ignore[arg-type]
+                best = longest(best, (Bound(kind=kind, inner=inner[0]), inner[1]))
             elif inner is not None:
                 best = longest(best, inner)
         # "from March on", "March onwards"
@@ -140,7 +141,7 @@ class PhraseRules(RelativeRules):
         if inner is not None and not isinstance(inner[0], Vague):
             j = self.one(inner[1], "onwards", "onward", "forward")
             if j is not None:
-                best = longest(best, (Bound(kind="since", inner=inner[0]), j))  # type: ignore[arg-type]
+                best = longest(best, (Bound(kind="since", inner=inner[0]), j))
         # "older than 30 days", "more than 2 weeks ago"
         for words in ("older than", "more than", "over"):
             j = self.seq(i, words)
@@ -164,7 +165,7 @@ class PhraseRules(RelativeRules):
 
     # any point, memoised -------------------------------------------------
 
-    def point_core(self, i: int, strong: bool) -> Match | None:
+    def point_core(self, i: int, strong: bool) -> PointMatch | None:
         key = (i, strong)
         if key in self._memo:
             return self._memo[key]

@@ -19,6 +19,8 @@ Unit = Literal["second", "minute", "hour", "day", "week", "month", "quarter", "y
 Rel = Literal["bare", "last", "this", "next"]
 PeriodKind = Literal["month", "quarter", "half"]
 DayPartName = Literal["morning", "afternoon", "evening", "night"]
+BoundKind = Literal["since", "after", "before", "until"]
+WeekendRel = Literal["bare", "last", "this"]
 Precision = Literal["hour", "minute", "second"]
 
 CLOCK_UNITS: frozenset[str] = frozenset({"second", "minute", "hour"})
@@ -108,7 +110,7 @@ class WeekdayRef:
 class WeekendRef:
     """Saturday 00:00 to Monday 00:00; `back` steps further back ("the weekend before last")."""
 
-    rel: Literal["bare", "last", "this"]
+    rel: WeekendRel
     back: int = 0
 
 
@@ -150,15 +152,16 @@ Point = (
 class Bound:
     """since/after X (open end) or before/until X (open start)."""
 
-    kind: Literal["since", "after", "before", "until"]
+    kind: BoundKind
     inner: Point
 
 
 @dataclass(frozen=True, slots=True)
 class Between:
-    """from X to Y / between X and Y: [X.start, Y.end), Y inclusive."""
+    """from X to Y / between X and Y: [X.start, Y.end), Y inclusive. A vague X ("from a
+    few days ago to ...") leaves the phrase unresolved, with X's reason."""
 
-    first: Point
+    first: Point | Vague
     last: Point
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from rem_agent.dates.calendar_rules import CalendarRules
-from rem_agent.dates.matchers import Match, longest
+from rem_agent.dates.matchers import PointMatch, longest
 from rem_agent.dates.phrases import (
     ClockTime,
     DateRef,
@@ -56,7 +56,7 @@ class RelativeRules(CalendarRules):
                 best = node[0], node[1]
         return best
 
-    def day_with_time(self, i: int, strong: bool) -> Match | None:
+    def day_with_time(self, i: int, strong: bool) -> PointMatch | None:
         found = self.day(i, strong)
         if found is None:
             return None
@@ -90,7 +90,7 @@ class RelativeRules(CalendarRules):
         precision: Precision = "minute" if m.group(2) else "hour"
         return hour, minute, precision, i + 1
 
-    def standalone_day_part(self, i: int) -> Match | None:
+    def standalone_day_part(self, i: int) -> PointMatch | None:
         if (j := self.one(i, "tonight")) is not None:
             return DayPart(day=Relative(unit="day", offset=0), part="night"), j
         if (j := self.one(i, "this")) is not None and (w := self.word(j)) in DAY_PARTS:
@@ -99,10 +99,10 @@ class RelativeRules(CalendarRules):
             return DayPart(day=Relative(unit="day", offset=-1), part=DAY_PARTS[w]), j + 1
         return None
 
-    def relative_unit(self, i: int) -> Match | None:
+    def relative_unit(self, i: int) -> PointMatch | None:
         """this/last/next/past week; the week before last."""
         j = self.skip(i, "the")
-        best: Match | None = None
+        best: PointMatch | None = None
         unit_here = self.unit(j)
         if unit_here is not None and unit_here[1] == 1:
             k = self.seq(unit_here[2], "before last")
@@ -142,7 +142,7 @@ class RelativeRules(CalendarRules):
             return best
         return longest(best, (Relative(unit=name, offset=offset), end))
 
-    def rolling(self, i: int) -> Match | None:
+    def rolling(self, i: int) -> PointMatch | None:
         """past/last/next N units; the last three weeks."""
         j = self.skip(i, "the", "these", "this")
         w = self.word(j)
@@ -157,7 +157,7 @@ class RelativeRules(CalendarRules):
         forward = w in ("next", "coming", "following")
         return Rolling(unit=node.unit, count=node.count, forward=forward), end
 
-    def ago(self, i: int) -> Match | None:
+    def ago(self, i: int) -> PointMatch | None:
         """3 days ago, a week ago, two months back."""
         found = self.counted(i)
         if found is None or (j := self.one(found[1], "ago", "back")) is None:
@@ -179,11 +179,11 @@ class RelativeRules(CalendarRules):
             return Vague(reason="a vague number of units; say how many"), unit[2]
         return Rolling(unit=unit[0], count=num[0] * unit[1]), unit[2]
 
-    def to_date(self, i: int) -> Match | None:
+    def to_date(self, i: int) -> PointMatch | None:
         """so far this year, year to date, YTD, earlier this week, earlier today."""
         if self.word(i) not in TO_DATE_STARTERS:
             return None
-        best: Match | None = None
+        best: PointMatch | None = None
         units: tuple[Unit, ...] = ("week", "month", "quarter", "year")
         for name in units:
             for words, earlier in (
@@ -211,7 +211,7 @@ class RelativeRules(CalendarRules):
             best = longest(best, (ToDate(unit="day"), j))
         return best
 
-    def recently(self, i: int) -> Match | None:
+    def recently(self, i: int) -> PointMatch | None:
         if (j := self.one(i, "recently", "lately")) is not None:
             return Rolling(unit="week", count=1), j
         return None

@@ -357,8 +357,8 @@ def _has_year(node: object) -> bool:
 
 def _between(node: Between, clock: Clock) -> tuple[datetime, datetime]:
     first, last = node.first, node.last
-    if _one_month(first, last):
-        return _days_in_one_month(first, last, clock)  # type: ignore[arg-type]
+    if isinstance(first, DateRef) and isinstance(last, DateRef) and _one_month(first, last):
+        return _days_in_one_month(first, last, clock)
     if (
         isinstance(first, PeriodRef | DateRef)
         and not first.has_year
@@ -381,12 +381,10 @@ def _between(node: Between, clock: Clock) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _one_month(first: object, last: object) -> bool:
+def _one_month(first: DateRef, last: DateRef) -> bool:
     """Two days of one month without a year: "13-15 July", "Nov 1 to 5", "Feb 28-29"."""
     return (
-        isinstance(first, DateRef)
-        and isinstance(last, DateRef)
-        and not first.has_year
+        not first.has_year
         and not last.has_year
         and first.month == last.month
         and first.day <= last.day

@@ -41,8 +41,7 @@ for _number, _names in enumerate(
         WEEKDAYS[_name] = _number
 WEAK_WEEKDAYS = frozenset(k for k in WEEKDAYS if not k.endswith("day"))
 
-UNITS: dict[str, tuple[Unit, int]] = {}
-for _unit, _names in (
+_UNIT_NAMES: tuple[tuple[Unit, str], ...] = (
     ("second", "second seconds sec secs"),
     ("minute", "minute minutes min mins"),
     ("hour", "hour hours hr hrs h"),
@@ -51,9 +50,10 @@ for _unit, _names in (
     ("month", "month months mo mos mth mths"),
     ("quarter", "quarter quarters qtr qtrs"),
     ("year", "year years yr yrs y"),
-):
-    for _name in _names.split():
-        UNITS[_name] = (_unit, 1)  # type: ignore[assignment]
+)
+UNITS: dict[str, tuple[Unit, int]] = {
+    name: (unit, 1) for unit, names in _UNIT_NAMES for name in names.split()
+}
 UNITS |= {"fortnight": ("week", 2), "fortnights": ("week", 2)}
 UNITS |= {"decade": ("year", 10), "decades": ("year", 10)}
 CALENDAR_UNITS = frozenset({"day", "week", "month", "quarter", "year", "hour", "minute"})
