@@ -17,7 +17,7 @@ from rem_agent.cli import main
 from rem_agent.dates import recognise, resolve_dates
 from rem_agent.dates.spelling import suggest
 from rem_agent.dates.tokens import tokenize
-from rem_agent.dates.vocabulary import SPELLING_TARGETS, TOPIC_WORDS
+from rem_agent.dates.vocabulary import KNOWN_WORDS, SPELLING_TARGETS, TOPIC_WORDS
 
 NOW = datetime(2026, 11, 26, 10, 30)
 ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Pacific/Apia"]
@@ -152,7 +152,8 @@ def _respelt_cases() -> list[tuple[str, str]]:
             if tok.kind != "word" or word != tok.text or tok.text not in SPELLING_TARGETS:
                 continue
             for wrong in _misspellings(tok.text):
-                if suggest(wrong) == tok.text:
+                # A word the rules read as typed is no misspelling ("minute" of "minutes").
+                if suggest(wrong) == tok.text and wrong not in KNOWN_WORDS:
                     pairs.append((phrase, phrase[: tok.start] + wrong + phrase[tok.end :]))
     return pairs
 
