@@ -44,13 +44,12 @@ def _prompt(request: str, *, short: bool) -> tuple[list[Any], str, int]:
     from rem_agent.engines import ChatMessage
     from rem_agent.prompts import PromptLibrary
     from rem_agent.rem import DecodeSpec, Profile, TimeRange, decode_grammar, default_catalog
+    from rem_agent.request import dates_of
 
     catalog = default_catalog()
     now = datetime.fromisoformat("2026-11-26T10:00:00+00:00")
     resolution = resolve_dates(request, now=now, tz="UTC")
-    ranges = tuple(
-        TimeRange(start=r.start_literal(), end=r.end_literal()) for r in resolution.ranges
-    )
+    ranges = tuple(TimeRange(start=d.start, end=d.end) for d in dates_of(resolution))
     grammar = decode_grammar(DecodeSpec(catalog=catalog, profile=Profile.REM, time_ranges=ranges))
     library = PromptLibrary()
     if short:
@@ -58,7 +57,14 @@ def _prompt(request: str, *, short: bool) -> tuple[list[Any], str, int]:
             role="system", content="Translate search-bar text into one REM query for p8fs."
         )
         return [system, ChatMessage(role="user", content=request)], grammar, 1
-    built = library.build(request, resolution, catalog=catalog, profile=Profile.REM, k=4)
+    built = library.build(
+        request,
+        dates_of(resolution),
+        without_dates=resolution.without_phrases(request),
+        catalog=catalog,
+        profile=Profile.REM,
+        k=4,
+    )
     return built.messages, grammar, built.static_messages
 
 

@@ -14,41 +14,20 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import time
-from collections.abc import Callable, Iterator
 
-import rem_agent.agent as agent_module
 from rem_agent.agent import RemAgent
 from rem_agent.eval.dataset import load_cases, select_cases
 from rem_agent.eval.runner import mode_report, run_case
-from rem_agent.rem.grammar import DecodeSpec
-from rem_agent.request_spec import decode_spec
+from rem_agent.request_spec import Narrowing
 
-
-@contextlib.contextmanager
-def _patched(target: object, name: str, value: object) -> Iterator[None]:
-    original = getattr(target, name)
-    setattr(target, name, value)
-    try:
-        yield
-    finally:
-        setattr(target, name, original)
-
-
-def _spec_with(**update: object) -> Callable[[], contextlib.AbstractContextManager[None]]:
-    def spec(*args: object, **kwargs: object) -> DecodeSpec:
-        return decode_spec(*args, **kwargs).model_copy(update=update)  # type: ignore[arg-type]
-
-    return lambda: _patched(agent_module, "decode_spec", spec)
-
-
-VARIANTS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
-    "default": contextlib.nullcontext,
-    "free text": _spec_with(words=None),
-    "any time field": _spec_with(named_time_fields=None),
-    "time optional": _spec_with(require_time=False),
-    "no request narrowing": _spec_with(words=None, named_time_fields=None, require_time=False),
+# Each variant is a setting of the agent's pipeline: nothing is patched.
+VARIANTS: dict[str, Narrowing] = {
+    "default": Narrowing(),
+    "free text": Narrowing(words=False),
+    "any time field": Narrowing(time_fields=False),
+    "time optional": Narrowing(require_time=False),
+    "no request narrowing": Narrowing(words=False, time_fields=False, require_time=False),
 }
 EXAMPLES = {"6 examples": 6}
 
@@ -72,8 +51,8 @@ def main() -> None:
     for name in args.variant or [*VARIANTS, *EXAMPLES]:
         started = time.perf_counter()
         agent.examples = EXAMPLES.get(name, 4)
-        with VARIANTS.get(name, contextlib.nullcontext)():
-            runs = [run_case(agent, c, constrained=True) for c in cases]
+        agent.narrowing = VARIANTS.get(name, Narrowing())
+        runs = [run_case(agent, c, constrained=True) for c in cases]
         summary = mode_report(True, runs).summary
         c = summary.components
         print(

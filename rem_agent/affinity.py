@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -30,10 +29,10 @@ from pydantic import (
     field_validator,
 )
 
+from rem_agent import text as text_module
 from rem_agent.affinity_evidence import Band, Evidence, evidence
 from rem_agent.engines.base import ChatMessage, Engine, GenerationStats, StopReason
 from rem_agent.errors import RemAgentError, UsageError
-from rem_agent.prompts import defuse_chat_markup
 from rem_agent.resources import data_dir
 
 Relationship = Literal["SEE_ALSO", "PREREQUISITE", "CONTINUATION", "NONE"]
@@ -52,8 +51,6 @@ SCORES: tuple[float, ...] = tuple(round(i / 10, 1) for i in range(11))
 # No quote, backslash or control character in a decoded reason: no escape sequences, so
 # the string closes as soon as the model (or maxLength) says so.
 _REASON_PATTERN = r'^[^"\\\x00-\x1f]*$'
-_BLANK_RUN = re.compile(r"\n{3,}")
-_SPACE_RUN = re.compile(r"[ \t]+")
 
 
 def snap_score(value: float) -> float:
@@ -108,30 +105,9 @@ def calibrated(result: AffinityResult, found: Evidence) -> AffinityResult:
 
 
 def clean_text(text: object, *, what: str) -> str:
-    """Normalise a resource's text for the prompt; refuse empty or over-long text.
-
-    Chat markup (`<|im_end|>` …) is defused: the engines tokenise special tokens, and a
-    document must not be able to end the user turn.
-    """
-    if not isinstance(text, str):
-        raise UsageError(f"{what} must be text")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    kept = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if category == "Cf":  # zero-width and direction marks
-            continue
-        kept.append(" " if category in ("Cc", "Zl", "Zp") and ch not in "\n\t" else ch)
-    cleaned = _SPACE_RUN.sub(" ", "".join(kept))
-    cleaned = "\n".join(line.strip() for line in cleaned.split("\n"))
-    cleaned = defuse_chat_markup(_BLANK_RUN.sub("\n\n", cleaned)).strip()
-    if not cleaned:
-        raise UsageError(f"{what} is empty")
-    if len(cleaned) > MAX_TEXT_CHARS:
-        raise UsageError(
-            f"{what} is {len(cleaned):,} characters long; the limit is {MAX_TEXT_CHARS:,}"
-        )
-    return cleaned
+    """A resource's text for the prompt (`rem_agent.text.clean_text`, chat markup
+    defused); refuses empty text or text over `MAX_TEXT_CHARS`."""
+    return text_module.clean_text(text, what=what, limit=MAX_TEXT_CHARS)
 
 
 # -- prompt ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rem_agent.words import STOPWORDS, content_words
+from rem_agent.text import STOPWORDS, content_words
 
 BandName = Literal["unrelated", "weak", "related", "near-duplicate"]
 

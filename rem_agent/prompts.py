@@ -13,8 +13,8 @@ loads, selects and assembles them.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -22,13 +22,15 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from rem_agent.dates import DateResolution, resolve_dates
+from rem_agent.dates import resolve_dates
 from rem_agent.engines.base import ChatMessage
 from rem_agent.errors import UsageError
+from rem_agent.lru import LRU
 from rem_agent.rem.catalog import Catalog, FieldType, TableSpec
 from rem_agent.rem.profile import PROFILE_RULES, Profile
+from rem_agent.request import DateInfo, dates_of
 from rem_agent.resources import data_dir
-from rem_agent.words import content_words
+from rem_agent.text import content_words, defuse_chat_markup
 
 
 class Example(BaseModel):
@@ -58,22 +60,15 @@ class BuiltPrompt(BaseModel):
     static_messages: int  # leading messages that are the same for every request
 
 
-_CHAT_MARKUP = re.compile(r"<\|")
 
 
-def defuse_chat_markup(text: str) -> str:
-    """`<|im_end|>` in user text must stay text: the engines tokenise the rendered chat
-    with special tokens, so a request could otherwise end its own turn."""
-    return _CHAT_MARKUP.sub("< |", text)
-
-
-def dates_line(resolution: DateResolution) -> str:
+def dates_line(dates: Sequence[DateInfo]) -> str:
     """How resolved dates reach the model: phrase, then the literals to copy."""
-    if not resolution.ranges:
+    if not dates:
         return "Dates: none"
     parts = []
-    for rng in resolution.ranges:
-        start, end = rng.start_literal(), rng.end_literal()
+    for rng in dates:
+        start, end = rng.start, rng.end
         bounds = " ".join(
             b for b in (f"from '{start}'" if start else "", f"until '{end}'" if end else "") if b
         )
@@ -81,8 +76,8 @@ def dates_line(resolution: DateResolution) -> str:
     return "Dates: " + "; ".join(parts)
 
 
-def user_message(request: str, resolution: DateResolution) -> str:
-    return f"Request: {defuse_chat_markup(request)}\n{dates_line(resolution)}"
+def user_message(request: str, dates: Sequence[DateInfo]) -> str:
+    return f"Request: {defuse_chat_markup(request)}\n{dates_line(dates)}"
 
 
 def _describe_field(table: TableSpec, name: str) -> str:
@@ -140,12 +135,12 @@ class PromptLibrary:
             self.examples.append(
                 Example(
                     **item,
-                    dates_line=dates_line(resolution),
+                    dates_line=dates_line(dates_of(resolution)),
                     topic=_without_names(resolution.without_phrases(item["request"])),
                 )
             )
         self._idf = self._inverse_document_frequency()
-        self._usable: dict[tuple[Catalog, Profile], list[Example]] = {}
+        self._usable: LRU[tuple[Catalog, Profile], list[Example]] = LRU(8)  # catalogs
 
     def usable(self, catalog: Catalog, profile: Profile) -> list[Example]:
         """Examples whose answer is valid for this catalog and profile (a custom catalog
@@ -153,15 +148,15 @@ class PromptLibrary:
         from rem_agent.rem.check import check_rem
 
         key = (catalog, profile)
-        if key not in self._usable:
-            if len(self._usable) >= 8:  # a handful of catalogs per process at most
-                self._usable.pop(next(iter(self._usable)))
-            self._usable[key] = [
+        usable = self._usable.get(key)
+        if usable is None:
+            usable = [
                 e
                 for e in self.examples
                 if check_rem(e.answer(profile), profile=profile, catalog=catalog).valid
             ]
-        return self._usable[key]
+            self._usable.put(key, usable)
+        return usable
 
     # -- selection ------------------------------------------------------
 
@@ -216,32 +211,34 @@ class PromptLibrary:
         )
 
     def build_compact(
-        self, request: str, resolution: DateResolution, *, catalog: Catalog, profile: Profile
+        self, request: str, dates: Sequence[DateInfo], *, catalog: Catalog, profile: Profile
     ) -> BuiltPrompt:
         messages = [
             ChatMessage(role="system", content=self.compact_system_prompt(catalog, profile)),
-            ChatMessage(role="user", content=user_message(request, resolution)),
+            ChatMessage(role="user", content=user_message(request, dates)),
         ]
         return BuiltPrompt(messages=messages, examples=[], static_messages=1)
 
     def build(
         self,
         request: str,
-        resolution: DateResolution,
+        dates: Sequence[DateInfo],
         *,
+        without_dates: str,
         catalog: Catalog,
         profile: Profile,
         k: int,
         style: PromptStyle = "few-shot",
     ) -> BuiltPrompt:
+        """`without_dates`: the request with its date phrases blanked out (`Prepared`)."""
         if style == "compact":
-            return self.build_compact(request, resolution, catalog=catalog, profile=profile)
+            return self.build_compact(request, dates, catalog=catalog, profile=profile)
         # Compared without date phrases: "kafka notes from last week" is about kafka notes,
         # and should not pick "conversations last week" for sharing "last week".
         examples = self.select(
-            resolution.without_phrases(request),
+            without_dates,
             k,
-            has_dates=bool(resolution.ranges),
+            has_dates=bool(dates),
             pool=self.usable(catalog, profile),
         )
         messages = [ChatMessage(role="system", content=self.system_prompt(catalog, profile))]
@@ -252,7 +249,7 @@ class PromptLibrary:
                 )
             )
             messages.append(ChatMessage(role="assistant", content=example.answer(profile)))
-        messages.append(ChatMessage(role="user", content=user_message(request, resolution)))
+        messages.append(ChatMessage(role="user", content=user_message(request, dates)))
         return BuiltPrompt(messages=messages, examples=examples, static_messages=1)
 
 

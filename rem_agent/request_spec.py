@@ -29,15 +29,16 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from rem_agent.dates import DateResolution
+from pydantic import BaseModel, ConfigDict
+
 from rem_agent.rem import ast
 from rem_agent.rem.catalog import Catalog, FieldType, TableSpec
 from rem_agent.rem.grammar import DecodeSpec, TimeRange
 from rem_agent.rem.profile import PROFILE_RULES, Profile, WhereProblem
-from rem_agent.screen import screen_request
+from rem_agent.request import Prepared
+from rem_agent.text import tokens
 
 MAX_WORDS = 64  # distinct words offered to the grammar; a search bar holds far fewer
-_TOKEN = re.compile(r"[^\s\"\\,;:!?()\[\]{}<>|]+")
 _EDGES = ".'`’*_~#@"
 _INNER = re.compile(r"[-/_.'’+&]")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
@@ -55,7 +56,7 @@ def request_words(text: str) -> tuple[str, ...]:
     without edge punctuation or a possessive 's, and its pieces around - / _ . ';
     each in its own case, lower case and with a capital first letter. `FILLER` is left out."""
     bases: list[str] = []
-    for token in _TOKEN.findall(text):
+    for token in tokens(text):
         core = _POSSESSIVE.sub("", token.strip(_EDGES)).strip(_EDGES)
         pieces = [p.strip(_EDGES) for p in _INNER.split(core)] if _INNER.search(core) else []
         for word in (token, core, *pieces):
@@ -95,7 +96,7 @@ def names_value(word: str, value: str) -> bool:
 
 def named_enum_values(text: str, catalog: Catalog) -> frozenset[tuple[str, str, str]]:
     """(table, field, value) for every enum value a word of `text` names."""
-    words = {w.lower() for w in _TOKEN.findall(text)}
+    words = {w.lower() for w in tokens(text)}
     return frozenset(
         (table.name, field.name, value)
         for table in catalog.tables
@@ -118,28 +119,41 @@ def search_without_topic(tree: ast.Search, catalog: Catalog) -> bool:
     """A SEARCH whose text only names its table or one of its kinds (`SEARCH "meetings" IN
     moments`): a filter in disguise, which a SELECT says exactly."""
     table = catalog.table(tree.table)
-    words = _TOKEN.findall(tree.text)
+    words = tokens(tree.text)
     return table is not None and bool(words) and all(names_kind(w, table) for w in words)
 
 
+class Narrowing(BaseModel):
+    """Which of the request's own narrowings the grammar applies (all, normally; the
+    benches switch them off one at a time to measure what each is worth)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    words: bool = True  # quoted text only from the request's words
+    time_fields: bool = True  # only the time fields the request names
+    require_time: bool = True  # a named time must reach the query
+
+
+NARROW_ALL = Narrowing()
+
+
 def decode_spec(
-    request: str, resolution: DateResolution, *, catalog: Catalog, profile: Profile
+    prepared: Prepared, *, catalog: Catalog, narrowing: Narrowing = NARROW_ALL
 ) -> DecodeSpec:
     """The grammar specialisation for one request (see the module docstring)."""
-    ranges = tuple(
-        TimeRange(start=r.start_literal(), end=r.end_literal()) for r in resolution.ranges
-    )
-    words = request_words(screen_request(resolution.without_phrases(request), catalog).remainder)
-    screened = screen_request(request, catalog).remainder
+    assert prepared.screened is not None, "a request that is already REM needs no decoding"
+    ranges = tuple(TimeRange(start=d.start, end=d.end) for d in prepared.dates)
     return DecodeSpec(
         catalog=catalog,
-        profile=profile,
+        profile=prepared.options.profile,
         time_ranges=ranges,
         # A named time must reach the query: the resolver found it; the model may not drop it.
-        require_time=bool(ranges),
-        words=words,
-        named_time_fields=named_time_fields(request, catalog),
-        enum_values=named_enum_values(screened, catalog),
+        require_time=bool(ranges) and narrowing.require_time,
+        words=request_words(prepared.topic) if narrowing.words else None,
+        named_time_fields=named_time_fields(prepared.text, catalog)
+        if narrowing.time_fields
+        else None,
+        enum_values=named_enum_values(prepared.screened.remainder, catalog),
     )
 
 
@@ -147,12 +161,12 @@ def where_unsayable(text: str, profile: Profile) -> list[tuple[str, WhereProblem
     """Words of `text` (or two in a row: "border byline") that the profile cannot put in
     a WHERE, each with the rule it breaks, in order."""
     rules = PROFILE_RULES[profile]
-    tokens = _TOKEN.findall(text)
+    found = tokens(text)
     out: list[tuple[str, WhereProblem]] = []
-    for i, token in enumerate(tokens):
+    for i, token in enumerate(found):
         out += [(token, p) for p in rules.where_problems(token)]
-        if i + 1 < len(tokens):
-            pair = f"{token} {tokens[i + 1]}"
-            alone = {*rules.where_problems(token), *rules.where_problems(tokens[i + 1])}
+        if i + 1 < len(found):
+            pair = f"{token} {found[i + 1]}"
+            alone = {*rules.where_problems(token), *rules.where_problems(found[i + 1])}
             out += [(pair, p) for p in rules.where_problems(pair) if p not in alone]
     return out

@@ -15,7 +15,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from rem_agent.rem.ast import STATEMENT_KEYWORDS
+from rem_agent.rem.ast import statement_start
 from rem_agent.rem.catalog import Catalog
 from rem_agent.rem.profile import SQL_WRITE_KEYWORDS
 
@@ -48,7 +48,6 @@ _WRITE_INTENT = re.compile(
 _SQL_STATEMENTS = (*SQL_WRITE_KEYWORDS, "SELECT", "GRANT", "REVOKE", "EXEC", "EXECUTE", "MERGE")
 
 _I = re.IGNORECASE
-_KEYWORD = re.compile(rf"^\s*({'|'.join(STATEMENT_KEYWORDS)})\b(?![-'’])", _I)
 _POLITE = (
     r"(?:(?:please|pls|plz|kindly|(?:can|could|would) you|go ahead and|let'?s"
     r"|i (?:want|need) to|i'd like to)\s+)*"
@@ -145,7 +144,7 @@ def screen_request(text: str, catalog: Catalog) -> Screened:
     """Find the payload in `text` (a cleaned request) and what remains without it."""
     cuts: list[_Cut] = []
     keyword = None
-    match = _KEYWORD.match(text)
+    match = statement_start(text)
     if match:
         keyword = match[1]
         cuts.append(_Cut(match.start(1), match.end(1), "keyword"))

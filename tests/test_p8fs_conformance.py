@@ -20,13 +20,13 @@ import pytest
 from fakes import ScriptedEngine
 from hypothesis import HealthCheck, given, settings
 from rem_strategies import statements
+from specs import spec_of
 
 from rem_agent.agent import RemAgent
-from rem_agent.dates import resolve_dates
 from rem_agent.rem import DecodeSpec, Profile, ast, check_rem, decode_grammar, default_catalog
 from rem_agent.rem.profile import PROFILE_RULES, SQL_WRITE_KEYWORDS
 from rem_agent.rem.render import render, render_condition
-from rem_agent.request_spec import decode_spec, where_unsayable
+from rem_agent.request_spec import where_unsayable
 
 P8FS = default_catalog()
 NOW = datetime(2026, 11, 26, 10, 30)
@@ -443,7 +443,7 @@ def test_the_rem_profile_keeps_them(text: str) -> None:
 
 
 def request_spec(text: str) -> DecodeSpec:
-    return decode_spec(text, resolve_dates(text, now=NOW), catalog=P8FS, profile=Profile.P8FS)
+    return spec_of(text, Profile.P8FS, now=NOW)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from rem_agent.dates import resolve_dates
 from rem_agent.prompts import PromptLibrary
 from rem_agent.rem import Profile, check_rem, default_catalog
 from rem_agent.rem.catalog import Catalog, FieldSpec, FieldType, TableSpec
+from rem_agent.request import dates_of
 
 LIBRARY = PromptLibrary()
 
@@ -52,7 +53,8 @@ def test_built_prompt_shape() -> None:
     resolution = resolve_dates("kafka notes from last week", now=LIBRARY.examples_now)
     built = LIBRARY.build(
         "kafka notes from last week",
-        resolution,
+        dates_of(resolution),
+        without_dates=resolution.without_phrases("kafka notes from last week"),
         catalog=default_catalog(),
         profile=Profile.REM,
         k=2,
@@ -62,10 +64,14 @@ def test_built_prompt_shape() -> None:
     assert built.static_messages == 1
     assert "moment_type (one of conversation|meeting" in built.messages[0].content
     assert built.messages[-1].content.endswith("until '2026-11-23'")
-    p8fs = LIBRARY.build("x", resolution, catalog=default_catalog(), profile=Profile.P8FS, k=0)
+    p8fs = LIBRARY.build(
+        "x", (), without_dates="x", catalog=default_catalog(), profile=Profile.P8FS, k=0
+    )
     assert "no FUZZY" in p8fs.messages[0].content
     # The system prompt does not depend on the request: it is the cached prefix.
-    other = LIBRARY.build("y", resolution, catalog=default_catalog(), profile=Profile.P8FS, k=0)
+    other = LIBRARY.build(
+        "y", (), without_dates="y", catalog=default_catalog(), profile=Profile.P8FS, k=0
+    )
     assert other.messages[0] == p8fs.messages[0]
 
 
@@ -86,7 +92,14 @@ def test_selection_ignores_date_words() -> None:
     sharing 'last week' with it."""
     request = "kafka notes from last week"
     resolution = resolve_dates(request, now=LIBRARY.examples_now)
-    built = LIBRARY.build(request, resolution, catalog=default_catalog(), profile=Profile.REM, k=4)
+    built = LIBRARY.build(
+        request,
+        dates_of(resolution),
+        without_dates=resolution.without_phrases(request),
+        catalog=default_catalog(),
+        profile=Profile.REM,
+        k=4,
+    )
     closest = built.examples[-1]
     assert "kafka" in closest.request or "notes" in closest.request, closest.request
     assert all(e.topic.strip() for e in LIBRARY.examples)

@@ -16,12 +16,11 @@ import pytest
 from conftest import rem_md_examples
 from hypothesis import HealthCheck, given, settings
 from rem_strategies import all_types_catalog, statements
+from specs import spec_of
 
-from rem_agent.dates import resolve_dates
 from rem_agent.engines.constraint import GrammarCache, parser_limits
 from rem_agent.rem import DecodeSpec, Profile, TimeRange, decode_grammar, default_catalog, render
 from rem_agent.rem.simplify import simplify
-from rem_agent.request_spec import decode_spec
 
 pytestmark = pytest.mark.model  # the real tokenizer comes from the bundled GGUF
 
@@ -211,7 +210,7 @@ NOW = datetime(2026, 11, 26, 10, 30)
 
 
 def request_spec(text: str, profile: Profile = Profile.REM) -> DecodeSpec:
-    return decode_spec(text, resolve_dates(text, now=NOW), catalog=P8FS, profile=profile)
+    return spec_of(text, profile, now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -378,11 +377,11 @@ def _dev_cases() -> list[dict[str, object]]:
 def test_every_dev_answer_is_decodable_from_its_request(case, ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
     """The specialisation never rules out the right answer: each dev case's expected REM,
     or one of its equally correct alternatives, fits the grammar built from its request."""
-    resolution = resolve_dates(
-        str(case["nl"]), now=datetime.fromisoformat(str(case["now"])), tz=str(case["tz"])
-    )
-    spec = decode_spec(
-        str(case["nl"]), resolution, catalog=P8FS, profile=Profile(str(case["profile"]))
+    spec = spec_of(
+        str(case["nl"]),
+        str(case["profile"]),
+        now=datetime.fromisoformat(str(case["now"])),
+        tz=str(case["tz"]),
     )
     answers = [case["expected"], *case["accept"]]  # type: ignore[misc]
     assert any(accepts(ll_tokenizer, qwen_tokenizer, spec, str(a)) for a in answers)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from specs import spec_of
 
-from rem_agent.dates import resolve_dates
 from rem_agent.rem import Profile, TimeRange, decode_grammar, default_catalog
+from rem_agent.rem.grammar import DecodeSpec
 from rem_agent.request_spec import (
     MAX_WORDS,
-    decode_spec,
     named_enum_values,
     named_time_fields,
     names_kind,
@@ -24,8 +24,8 @@ NOW = datetime(2026, 11, 26, 10, 30)
 P8FS = default_catalog()
 
 
-def spec_for(text: str, profile: Profile = Profile.REM):  # type: ignore[no-untyped-def]
-    return decode_spec(text, resolve_dates(text, now=NOW), catalog=P8FS, profile=profile)
+def spec_for(text: str, profile: Profile = Profile.REM) -> DecodeSpec:
+    return spec_of(text, profile, now=NOW)
 
 
 @pytest.mark.parametrize(

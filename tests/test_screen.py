@@ -8,12 +8,11 @@ from datetime import datetime
 import llguidance
 import pytest
 from fakes import ScriptedEngine
+from specs import spec_of
 
 from rem_agent.agent import RemAgent
-from rem_agent.dates import resolve_dates
 from rem_agent.errors import UsageError
 from rem_agent.rem import DecodeSpec, Profile, decode_grammar, default_catalog
-from rem_agent.request_spec import decode_spec
 from rem_agent.screen import screen_request
 
 P8FS = default_catalog()
@@ -158,7 +157,7 @@ _BYTES = llguidance.LLTokenizer("byte")
 
 
 def spec_for(text: str, profile: Profile = Profile.REM) -> DecodeSpec:
-    return decode_spec(text, resolve_dates(text, now=NOW), catalog=P8FS, profile=profile)
+    return spec_of(text, profile, now=NOW)
 
 
 def decodable(spec: DecodeSpec, text: str) -> bool:

@@ -173,16 +173,11 @@ def test_rows_are_exactly_the_prompt_the_agent_builds_with_an_adapter() -> None:
 
 def test_targets_are_decodable_under_their_requests_grammar(ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
     """The adapter must not learn answers the grammar would then forbid."""
+    from specs import spec_of
     from test_rem_llguidance import accepts
 
-    from rem_agent.rem.catalog import default_catalog
-    from rem_agent.request_spec import decode_spec
-
     for pair in _pairs(120):
-        resolution = resolve_dates(pair.request, now=datetime.fromisoformat(pair.now), tz=pair.tz)
-        spec = decode_spec(
-            pair.request, resolution, catalog=default_catalog(), profile=pair.profile
-        )
+        spec = spec_of(pair.request, pair.profile, now=datetime.fromisoformat(pair.now), tz=pair.tz)
         assert accepts(ll_tokenizer, qwen_tokenizer, spec, pair.rem), (pair.request, pair.rem)
 
 

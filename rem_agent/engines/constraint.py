@@ -8,8 +8,6 @@ grammar against the 150k-token vocabulary again.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import llguidance
@@ -17,6 +15,7 @@ from pydantic import BaseModel
 
 from rem_agent.engines.closing import Closer
 from rem_agent.errors import RemAgentError
+from rem_agent.lru import LRU
 
 
 class GrammarCacheInfo(BaseModel):
@@ -40,18 +39,11 @@ class GrammarCache:
             raise ValueError("the grammar cache needs room for at least one grammar")
         self._tokenizer = tokenizer
         self.closer = Closer(tokenizer)  # the decode loop's closings for this vocabulary
-        self._maxsize = maxsize
-        self._compiled: OrderedDict[tuple[str, str], llguidance.LLMatcher] = OrderedDict()
-        self._lock = threading.Lock()
-        self._hits = 0
-        self._misses = 0
+        self._compiled: LRU[tuple[str, str], llguidance.LLMatcher] = LRU(maxsize)
 
     def info(self) -> GrammarCacheInfo:
-        with self._lock:
-            size = len(self._compiled)
-            return GrammarCacheInfo(
-                hits=self._hits, misses=self._misses, size=size, maxsize=self._maxsize
-            )
+        c = self._compiled
+        return GrammarCacheInfo(hits=c.hits, misses=c.misses, size=len(c), maxsize=c.maxsize)
 
     def matcher(
         self, *, grammar: str | None = None, json_schema: dict[str, Any] | None = None
@@ -62,19 +54,10 @@ class GrammarCache:
         # Not sort_keys: property order is part of a schema (the model writes keys in that
         # order), so two orders are two grammars.
         key = ("lark", grammar) if grammar is not None else ("json_schema", json.dumps(json_schema))
-        with self._lock:
-            compiled = self._compiled.get(key)
-            if compiled is not None:
-                self._compiled.move_to_end(key)
-                self._hits += 1
-                return compiled.deep_copy()
-            self._misses += 1
-        compiled = self._compile(*key)
-        with self._lock:
-            self._compiled[key] = compiled
-            self._compiled.move_to_end(key)
-            while len(self._compiled) > self._maxsize:
-                self._compiled.popitem(last=False)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compile(*key)
+            self._compiled.put(key, compiled)
         return compiled.deep_copy()
 
     def _compile(self, kind: str, text: str) -> llguidance.LLMatcher:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ from rem_agent.engines.base import (
     common_prefix_len,
 )
 from rem_agent.errors import RemAgentError
+from rem_agent.lru import LRU
 from rem_agent.models.adapters import Adapter
 
 if TYPE_CHECKING:  # outlines is imported on load, not with the package
@@ -82,7 +82,7 @@ class MlxEngine(LocalEngine):
         self._llg_tokenizer: Any = None
         self._grammars: GrammarCache | None = None
         self._stop_ids: frozenset[int] = frozenset()
-        self._snapshots: OrderedDict[tuple[int, ...], KVSnapshot] = OrderedDict()
+        self._snapshots: LRU[tuple[int, ...], KVSnapshot] = LRU(self._max_snapshots)
         self.load_seconds: float | None = None
         self.choice: EngineChoice | None = None  # set by select.create_engine
 
@@ -216,8 +216,9 @@ class MlxEngine(LocalEngine):
             return cache, static_len, 0  # built now: this request paid for it
         if best is None:
             return cache, 0, 0
-        self._snapshots.move_to_end(best)
-        for c, (keys, values, offset) in zip(cache, self._snapshots[best], strict=True):
+        snapshot = self._snapshots.get(best)  # a hit: now the most recent
+        assert snapshot is not None  # the engine lock is held: nothing evicted it
+        for c, (keys, values, offset) in zip(cache, snapshot, strict=True):
             # The snapshot is exactly `offset` long, so the first write grows a new buffer
             # and never touches the snapshot's arrays.
             c.state = (keys, values, offset)
@@ -228,9 +229,7 @@ class MlxEngine(LocalEngine):
 
         snap = [(c.keys[..., : c.offset, :], c.values[..., : c.offset, :], c.offset) for c in cache]
         mx.eval([a for keys, values, _ in snap for a in (keys, values)])
-        self._snapshots[key] = snap
-        while len(self._snapshots) > self._max_snapshots:
-            self._snapshots.popitem(last=False)
+        self._snapshots.put(key, snap)
 
     def _prefill(self, cache: list[Any], tokens: list[int]) -> None:
         """Run `tokens` through the model into `cache`, without computing their logits."""

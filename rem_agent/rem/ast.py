@@ -312,6 +312,16 @@ for _model in (Not, And, Or, Search, Select, Traverse):
 STATEMENT_KEYWORDS: tuple[str, ...] = tuple(
     str(cls.model_fields["statement"].default) for cls in (Lookup, Search, Fuzzy, Traverse, Select)
 )
+_KEYWORD_ALTS = "|".join(STATEMENT_KEYWORDS)
+# A keyword as a whole word: not "lookups", "search-engine" or "select's".
+_STARTS = re.compile(rf"^\s*({_KEYWORD_ALTS})(?![\w\-'’])", re.IGNORECASE)
+_STARTS_UPPER = re.compile(rf"^\s*({_KEYWORD_ALTS})(?![\w\-'’])")
+
+
+def statement_start(text: str, *, any_case: bool = True) -> re.Match[str] | None:
+    """The statement keyword `text` begins with (group 1), if any: the one test of it that
+    the agent, the request screen and the REPL share."""
+    return (_STARTS if any_case else _STARTS_UPPER).match(text)
 
 
 def values_of(pred: Predicate) -> tuple[Value, ...]:

@@ -26,7 +26,7 @@ from rem_agent.rem.catalog import Catalog, FieldSpec, FieldType, TableSpec
 from rem_agent.rem.operators import TYPE_RULES
 from rem_agent.rem.profile import PROFILE_RULES, Profile
 from rem_agent.resources import data_dir
-from rem_agent.words import singular
+from rem_agent.text import singular
 
 _DEFINITION = re.compile(r"^([?]?[A-Za-z_][A-Za-z0-9_]*)\s*:(.*)$")
 _COMMENT = re.compile(r"\s*//.*$")

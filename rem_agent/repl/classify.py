@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from rem_agent.rem.ast import STATEMENT_KEYWORDS
+from rem_agent.rem.ast import statement_start
 from rem_agent.repl.commands import is_command
 
 LineKind = Literal["empty", "command", "rem", "request"]
 
-_UPPER_STATEMENT = re.compile(rf"^({'|'.join(STATEMENT_KEYWORDS)})(?![A-Za-z0-9_])")
 _REM_SHAPE = re.compile(
     r"""^(?:
         (?:lookup|search|fuzzy)\s+"            # a statement string follows at once
@@ -27,7 +26,7 @@ _REM_SHAPE = re.compile(
 
 def looks_like_rem(text: str) -> bool:
     stripped = text.strip()
-    return bool(_UPPER_STATEMENT.match(stripped) or _REM_SHAPE.match(stripped))
+    return bool(statement_start(stripped, any_case=False) or _REM_SHAPE.match(stripped))
 
 
 def classify_line(text: str) -> LineKind:

@@ -28,10 +28,12 @@ from pydantic import BaseModel
 from rem_agent.dates import resolve_dates
 from rem_agent.eval.dataset import DateNote, DevCase, load_cases
 from rem_agent.models.atomic import atomic_write_text
-from rem_agent.prompts import PromptLibrary, defuse_chat_markup
+from rem_agent.prompts import PromptLibrary
 from rem_agent.rem.catalog import default_catalog
 from rem_agent.rem.check import check_rem
 from rem_agent.rem.profile import Profile
+from rem_agent.request import dates_of
+from rem_agent.text import defuse_chat_markup
 from rem_agent.train import phrasing
 from rem_agent.train.calendar import condition, literals
 
@@ -202,7 +204,7 @@ def chat_row(pair: Pair, prompts: PromptLibrary) -> dict[str, list[dict[str, str
     resolution = resolve_dates(pair.request, now=datetime.fromisoformat(pair.now), tz=pair.tz)
     built = prompts.build_compact(
         defuse_chat_markup(pair.request),
-        resolution,
+        dates_of(resolution),
         catalog=default_catalog(),
         profile=pair.profile,
     )
