@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from rem_agent.agent import RemAgent, Translation
-from rem_agent.eval.dataset import DevCase, load_cases, select_cases
+from rem_agent.evaluation.dataset import DevCase, load_cases, select_cases
 
 WARM_UP = "warm-up: notes about kafka from last week"
 

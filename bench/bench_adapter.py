@@ -16,7 +16,7 @@ import statistics
 from _cases import add_case_options, chosen_cases, translate_case, warm_agent
 
 from rem_agent.agent import Translation
-from rem_agent.eval.metrics import percentile
+from rem_agent.evaluation.metrics import percentile
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import time
 from datetime import datetime
 
 from rem_agent.dates import resolve_dates
-from rem_agent.eval.metrics import percentile
+from rem_agent.evaluation.metrics import percentile
 
 NOW = datetime(2026, 11, 26, 10, 30)
 

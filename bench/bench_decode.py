@@ -22,8 +22,8 @@ from collections import defaultdict
 from _cases import add_case_options, chosen_cases, translate_case, warm_agent
 
 from rem_agent.agent import Translation
-from rem_agent.eval.dataset import DevCase
-from rem_agent.eval.metrics import percentile
+from rem_agent.evaluation.dataset import DevCase
+from rem_agent.evaluation.metrics import percentile
 
 VARIANTS = ("jump-forward", "token by token", "unconstrained")
 

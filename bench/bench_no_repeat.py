@@ -5,7 +5,7 @@
 The base model with its few-shot prompt by default (it is the one that loops; the
 shipped adapter rarely does), answer cache off, jump-forward on. Each request runs with
 `no_repeat` on and off, the order alternating. Prints tokens generated, wall time,
-requests where a repeat was undone, exact match (eval.metrics), and every request whose
+requests where a repeat was undone, exact match (evaluation.metrics), and every request whose
 answer changed.
 """
 
@@ -16,7 +16,7 @@ import statistics
 
 from _cases import add_case_options, chosen_cases, warm_agent
 
-from rem_agent.eval.runner import CaseRun, run_case
+from rem_agent.evaluation.runner import CaseRun, run_case
 
 
 def main() -> None:

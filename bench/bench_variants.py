@@ -17,8 +17,8 @@ import argparse
 import time
 
 from rem_agent.agent import RemAgent
-from rem_agent.eval.dataset import load_cases, select_cases
-from rem_agent.eval.runner import mode_report, run_case
+from rem_agent.evaluation.dataset import load_cases, select_cases
+from rem_agent.evaluation.runner import mode_report, run_case
 from rem_agent.request_spec import Narrowing
 
 # Each variant is a setting of the agent's pipeline: nothing is patched.

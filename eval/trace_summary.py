@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from rem_agent.eval.runner import CaseRun, EvalReport, markdown, mode_report
+from rem_agent.evaluation.runner import CaseRun, EvalReport, markdown, mode_report
 
 
 def main() -> int:

@@ -23,7 +23,7 @@ import pytest
 import rem_agent.engines.decode as decode_module
 from rem_agent.agent import RemAgent
 from rem_agent.engines import llama_cpp_available
-from rem_agent.eval.dataset import load_cases
+from rem_agent.evaluation.dataset import load_cases
 
 pytestmark = [
     pytest.mark.model,

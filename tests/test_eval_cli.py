@@ -12,8 +12,8 @@ from fakes import ScriptedEngine, fake_adapter
 
 from rem_agent.agent import RemAgent
 from rem_agent.cli import main
-from rem_agent.eval.dataset import load_cases
-from rem_agent.eval.runner import Variant, markdown, run_eval, variants_for
+from rem_agent.evaluation.dataset import load_cases
+from rem_agent.evaluation.runner import Variant, markdown, run_eval, variants_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "eval" / "devset.jsonl"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from rem_agent.dates import resolve_dates
-from rem_agent.eval.dataset import load_cases
+from rem_agent.evaluation.dataset import load_cases
 from rem_agent.prompts import PromptLibrary
 from rem_agent.rem import Profile, check_rem
 from rem_agent.train.calendar import literals

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rem_agent.eval.dataset import load_cases
+from rem_agent.evaluation.dataset import load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 FRESH = ROOT / "eval" / "fresh.jsonl"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rem_agent.eval.dataset import DevCase, select_cases
-from rem_agent.eval.metrics import percentile, score_case, summarise, token_f1
+from rem_agent.evaluation.dataset import DevCase, select_cases
+from rem_agent.evaluation.metrics import percentile, score_case, summarise, token_f1
 from rem_agent.rem import Profile
 
 KAFKA = (
@@ -181,8 +181,8 @@ def test_run_case_scores_answers_and_usage_errors() -> None:
     from fakes import ScriptedEngine
 
     from rem_agent.agent import RemAgent
-    from rem_agent.eval.dataset import load_cases
-    from rem_agent.eval.runner import run_case
+    from rem_agent.evaluation.dataset import load_cases
+    from rem_agent.evaluation.runner import run_case
 
     case = load_cases(Path(__file__).parent.parent / "eval" / "devset.jsonl")[0]
     agent = RemAgent(engine_instance=ScriptedEngine(lambda user, grammar: case.expected))

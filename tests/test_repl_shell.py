@@ -20,7 +20,7 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 from rem_agent.agent import Cancelled, RemAgent
 from rem_agent.errors import RemAgentError
 from rem_agent.rem.profile import Profile
-from rem_agent.repl import render
+from rem_agent.repl import display
 from rem_agent.repl.shell import ModelStatus, ReplShell, open_history
 from rem_agent.repl.state import ModelInfo, SessionState
 
@@ -221,7 +221,7 @@ def test_model_loads_in_the_background_with_a_visible_status() -> None:
     shell.start_loading()
     info = shell.model_info()
     assert info.state == "loading" and info.detail == "warming up"
-    assert "loading…" in "".join(t for _, t in render.toolbar_text(shell.state, info))
+    assert "loading…" in "".join(t for _, t in display.toolbar_text(shell.state, info))
     engine.gate.set()
     assert shell.wait_for_workers(5)
     assert shell.model_info().state == "ready"
@@ -294,7 +294,7 @@ def test_toolbar_shows_what_is_in_force() -> None:
         profile=Profile.P8FS, tz="Europe/Berlin", now=NOW, explain=True, last_ms=1234.0
     )
     info = ModelInfo(engine="llamacpp", model="qwen2.5-coder-0.5b", state="ready")
-    text = "".join(t for _, t in render.toolbar_text(state, info))
+    text = "".join(t for _, t in display.toolbar_text(state, info))
     for part in (
         "llamacpp",
         "qwen2.5-coder-0.5b ready",
@@ -307,11 +307,13 @@ def test_toolbar_shows_what_is_in_force() -> None:
         "F4 emacs",
     ):
         assert part in text, part
-    narrow = "".join(t for _, t in render.toolbar_text(state, info, width=100))
+    narrow = "".join(t for _, t in display.toolbar_text(state, info, width=100))
     assert "F3" not in narrow and "last 1.2 s" in narrow
     live = "".join(
         t
-        for _, t in render.toolbar_text(SessionState(), info.model_copy(update={"state": "failed"}))
+        for _, t in display.toolbar_text(
+            SessionState(), info.model_copy(update={"state": "failed"})
+        )
     )
     assert "now live" in live and "failed (:model)" in live and "last –" in live
 

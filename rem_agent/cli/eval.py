@@ -10,8 +10,8 @@ from typing import Any, TextIO
 
 from rem_agent.cli.common import add_model_options, agent_from_args, status
 from rem_agent.errors import UsageError
-from rem_agent.eval.dataset import load_cases, select_cases
-from rem_agent.eval.runner import CaseRun, Variant, markdown, run_eval, variants_for
+from rem_agent.evaluation.dataset import load_cases, select_cases
+from rem_agent.evaluation.runner import CaseRun, Variant, markdown, run_eval, variants_for
 from rem_agent.rem.profile import Profile, parse_profile
 
 

@@ -36,7 +36,7 @@ from prompt_toolkit.output import Output
 from rem_agent.agent import Cancelled, RemAgent, Translation
 from rem_agent.errors import RemAgentError
 from rem_agent.rem.check import check_rem
-from rem_agent.repl import render
+from rem_agent.repl import display
 from rem_agent.repl.classify import classify_line, looks_like_rem
 from rem_agent.repl.commands import CommandContext, Message, run_command
 from rem_agent.repl.completion import RemCompleter
@@ -118,7 +118,7 @@ class ReplShell:
             auto_suggest=AutoSuggestFromHistory(),
             history=history or InMemoryHistory(),
             bottom_toolbar=self._toolbar,
-            style=render.STYLE,
+            style=display.STYLE,
             include_default_pygments_style=False,
             key_bindings=self._key_bindings(),
             enable_open_in_editor=True,
@@ -146,7 +146,7 @@ class ReplShell:
                 if not self.handle(line):
                     break
             except KeyboardInterrupt:
-                self._print(render.messages_text([Message(kind="warning", text="interrupted")]))
+                self._print(display.messages_text([Message(kind="warning", text="interrupted")]))
         self._print(FormattedText([("class:dim", "bye\n")]))
         return 0
 
@@ -210,7 +210,7 @@ class ReplShell:
         result = run_command(line, self.state, ctx)
         self.state = result.state
         if result.messages:
-            self._print(render.messages_text(result.messages))
+            self._print(display.messages_text(result.messages))
         return not result.quit
 
     def _check(self, line: str) -> None:
@@ -218,7 +218,7 @@ class ReplShell:
         result = check_rem(line, profile=self.state.profile, catalog=self.agent.catalog)
         ms = (time.perf_counter() - started) * 1000
         self.state = self.state.model_copy(update={"last_ms": ms})
-        self._print(render.check_text(line, result, self.state, ms))
+        self._print(display.check_text(line, result, self.state, ms))
 
     def _translate(self, line: str) -> None:
         state = self.state
@@ -242,23 +242,23 @@ class ReplShell:
         if self._spin(done, busy) == "cancelled":
             cancel.set()  # the worker's result, if it ever comes, is dropped
             self._print(
-                render.messages_text([Message(kind="warning", text="translation cancelled")])
+                display.messages_text([Message(kind="warning", text="translation cancelled")])
             )
             return
         error = box.get("error")
         if isinstance(error, Cancelled):
             return
         if isinstance(error, RemAgentError):
-            self._print(render.messages_text([Message(kind="error", text=str(error))]))
+            self._print(display.messages_text([Message(kind="error", text=str(error))]))
             return
         if isinstance(error, BaseException):
             text = f"internal error: {type(error).__name__}: {error}"
-            self._print(render.messages_text([Message(kind="error", text=text)]))
+            self._print(display.messages_text([Message(kind="error", text=text)]))
             return
         result = box["result"]
         assert isinstance(result, Translation)
         self.state = self.state.model_copy(update={"last_ms": result.timings.total_ms})
-        self._print(render.translation_text(result, self.state))
+        self._print(display.translation_text(result, self.state))
 
     def _run_translation(
         self, line: str, state: SessionState, cancel: threading.Event
@@ -284,7 +284,7 @@ class ReplShell:
         kb = KeyBindings()
 
         def text() -> FormattedText:
-            frame = render.SPINNER[int((time.monotonic() - started) * 10) % len(render.SPINNER)]
+            frame = display.SPINNER[int((time.monotonic() - started) * 10) % len(display.SPINNER)]
             state, detail = self.status.snapshot()
             what = "translating"
             if state == "loading":
@@ -303,7 +303,7 @@ class ReplShell:
         app: Application[str] = Application(
             layout=Layout(Window(FormattedTextControl(text), height=1)),
             key_bindings=kb,
-            style=render.STYLE,
+            style=display.STYLE,
             input=self.input,
             output=self.output,
             refresh_interval=0.1,
@@ -350,7 +350,7 @@ class ReplShell:
 
     def _toolbar(self) -> FormattedText:
         width = self.session.app.output.get_size().columns
-        return render.toolbar_text(self.state, self.model_info(), width)
+        return display.toolbar_text(self.state, self.model_info(), width)
 
     def _input_lexer(self) -> Lexer | None:
         # Highlight what is REM; plain-language requests stay plain.
@@ -393,7 +393,7 @@ class ReplShell:
         print_formatted_text(
             text,
             end="",
-            style=render.STYLE,
+            style=display.STYLE,
             output=self.output,
             include_default_pygments_style=False,
         )

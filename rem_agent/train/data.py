@@ -26,7 +26,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from rem_agent.dates import resolve_dates
-from rem_agent.eval.dataset import DateNote, DevCase, load_cases
+from rem_agent.evaluation.dataset import DateNote, DevCase, load_cases
 from rem_agent.models.atomic import atomic_write_text
 from rem_agent.prompts import PromptLibrary
 from rem_agent.rem.catalog import default_catalog

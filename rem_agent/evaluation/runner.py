@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict
 
 from rem_agent.agent import RemAgent
 from rem_agent.errors import UsageError
-from rem_agent.eval.dataset import DevCase
-from rem_agent.eval.metrics import (
+from rem_agent.evaluation.dataset import DevCase
+from rem_agent.evaluation.metrics import (
     COMPONENTS,
     CaseScore,
     Summary,

@@ -1,8 +1,8 @@
 """Measure translation quality on a dev set: cases, metrics, runner, report."""
 
-from rem_agent.eval.dataset import DevCase, load_cases, select_cases
-from rem_agent.eval.metrics import COMPONENTS, CaseScore, score_case, summarise
-from rem_agent.eval.runner import EvalReport, run_eval
+from rem_agent.evaluation.dataset import DevCase, load_cases, select_cases
+from rem_agent.evaluation.metrics import COMPONENTS, CaseScore, score_case, summarise
+from rem_agent.evaluation.runner import EvalReport, run_eval
 
 __all__ = [
     "COMPONENTS",
