@@ -60,8 +60,6 @@ class BuiltPrompt(BaseModel):
     static_messages: int  # leading messages that are the same for every request
 
 
-
-
 def dates_line(dates: Sequence[DateInfo]) -> str:
     """How resolved dates reach the model: phrase, then the literals to copy."""
     if not dates:

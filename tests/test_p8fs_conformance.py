@@ -296,8 +296,10 @@ def test_search_takes_nothing_after_the_table() -> None:
     # p8fs anchors SEARCH at the end: a clause after `IN table` joins the search text.
     assert p8fs_reads('SEARCH "x" IN resources LIMIT 3')["text"] == '"x" IN resources LIMIT 3'
     assert not check_rem('SEARCH "x" IN resources LIMIT 3', profile=Profile.P8FS).valid
-    grammar = decode_grammar(DecodeSpec(catalog=P8FS, profile=Profile.P8FS))
-    assert 'search: "SEARCH" _S DQSTRING _S "IN" _S TABLE' in grammar
+    spec = DecodeSpec(catalog=P8FS, profile=Profile.P8FS)
+    assert decodable(spec, 'SEARCH "x" IN resources')
+    for clause in ("LIMIT 3", "WHERE name IS NULL"):
+        assert not decodable(spec, f'SEARCH "x" IN resources {clause}'), clause
 
 
 def test_a_colon_never_splits_search_text_because_in_is_always_printed() -> None:

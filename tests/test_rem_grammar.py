@@ -1,34 +1,55 @@
-"""The grammar builder: one source, two modes, and regexes that mean what they say."""
+"""The grammar files: rem.lark parses loosely, rem.decode.lark decodes canonical text."""
 
 from __future__ import annotations
 
 import itertools
 import re
 
+import llguidance
 import pytest
 from lark import Lark
 
 from rem_agent.rem import DecodeSpec, Profile, TimeRange, decode_grammar, default_catalog
-from rem_agent.rem.grammar import (
-    edge_regex_excluding_word,
-    edge_regex_without_substring,
-    grammar_source,
-    parse_grammar,
-)
+from rem_agent.rem.grammar import grammar_source, parse_grammar
+from rem_agent.resources import data_dir
 
 SHORT_WORDS = ["".join(p) for n in range(1, 6) for p in itertools.product("witha-", repeat=n)]
+_BYTES = llguidance.LLTokenizer("byte")
 
 
-def test_edge_regex_without_substring_matches_brute_force() -> None:
-    rx = re.compile(f"^{edge_regex_without_substring('with')}$")
-    for word in SHORT_WORDS:
-        assert bool(rx.match(word)) is ("with" not in word), word
+def _matcher(spec: DecodeSpec) -> llguidance.LLMatcher:
+    grammar = llguidance.LLMatcher.grammar_from_lark(decode_grammar(spec))
+    matcher = llguidance.LLMatcher(_BYTES, grammar)
+    assert not matcher.is_error(), matcher.get_error()
+    return matcher
 
 
-def test_edge_regex_excluding_word_matches_brute_force() -> None:
-    rx = re.compile(f"^{edge_regex_excluding_word('with')}$")
-    for word in SHORT_WORDS:
-        assert bool(rx.match(word)) is (word != "with"), word
+def _decodes(compiled: llguidance.LLMatcher, text: str) -> bool:
+    matcher = compiled.deep_copy()
+    return bool(matcher.consume_tokens(_BYTES.tokenize_str(text)) and matcher.is_accepting())
+
+
+@pytest.mark.parametrize(
+    ("profile", "allowed"),
+    [
+        (Profile.REM, lambda edge: edge != "with"),  # WITH is the keyword after the edges
+        (Profile.P8FS, lambda edge: "with" not in edge),  # p8fs splits a TRAVERSE at "with"
+    ],
+)
+def test_edge_names_are_what_each_profile_allows(profile: Profile, allowed) -> None:  # type: ignore[no-untyped-def]
+    compiled = _matcher(DecodeSpec(catalog=default_catalog(), profile=profile))
+    for edge in SHORT_WORDS:
+        query = f'TRAVERSE {edge} WITH LOOKUP "x"'
+        assert _decodes(compiled, query) is allowed(edge), query
+
+
+def test_the_decode_grammar_file_is_holes_and_llguidance_syntax() -> None:
+    source = (data_dir("grammar") / "rem.decode.lark").read_text("utf-8")
+    sections = re.findall(r"^//%% (\w+)$", source, re.M)
+    assert sections == ["statements", "table", "level", "predicates"]
+    assert "{0,${more_items}}" in source and "& ~/" in source  # llguidance's own syntax
+    grammar = decode_grammar(DecodeSpec(catalog=default_catalog()))
+    assert "${" not in grammar and "//" not in grammar  # every hole filled, no comments
 
 
 def test_source_stays_inside_the_common_dialect() -> None:

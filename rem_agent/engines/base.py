@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -128,7 +128,7 @@ class Engine(Protocol):
 class DecodeParams(BaseModel):
     """How to decode one turn: the keyword arguments of `Engine.generate`, checked."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, extra="forbid")
 
     grammar: str | None = None
     json_schema: dict | None = None
@@ -137,6 +137,22 @@ class DecodeParams(BaseModel):
     temperature: float = 0.0
     seed: int | None = None
     cancel: threading.Event | None = None
+
+    @classmethod
+    def checked(cls, messages: list[ChatMessage], **kwargs: Any) -> DecodeParams:
+        """`Engine.generate`'s arguments, or `UsageError` for a call no engine can serve."""
+        from rem_agent.errors import UsageError
+
+        params = cls(**kwargs)
+        if not messages:
+            raise UsageError("generate needs at least one chat message")
+        if params.grammar is not None and params.json_schema is not None:
+            raise UsageError("give a grammar or a JSON schema, not both")
+        if params.max_tokens < 1:
+            raise UsageError(f"max_tokens must be at least 1, not {params.max_tokens}")
+        if params.temperature < 0:
+            raise UsageError(f"temperature must be 0 or more, not {params.temperature}")
+        return params
 
     @property
     def constrained(self) -> bool:
@@ -239,52 +255,12 @@ class LocalEngine:
         if not self.is_loaded:
             self.load()
 
-    def generate(
-        self,
-        messages: list[ChatMessage],
-        *,
-        grammar: str | None = None,
-        json_schema: dict | None = None,
-        max_tokens: int = 160,
-        prefix_messages: int = 1,
-        temperature: float = 0.0,
-        seed: int | None = None,
-        cancel: threading.Event | None = None,
-    ) -> Generation:
-        """See `Engine.generate`."""
-        check_generate_args(messages, grammar, json_schema, max_tokens, temperature)
-        params = DecodeParams(
-            grammar=grammar,
-            json_schema=json_schema,
-            max_tokens=max_tokens,
-            prefix_messages=prefix_messages,
-            temperature=temperature,
-            seed=seed,
-            cancel=cancel,
-        )
+    def generate(self, messages: list[ChatMessage], **kwargs: Any) -> Generation:
+        """See `Engine.generate` (its keyword arguments are `DecodeParams`)."""
+        params = DecodeParams.checked(messages, **kwargs)
         with self._lock:
             self._require_loaded()
             return self._generate(messages, params)
-
-
-def check_generate_args(
-    messages: list[ChatMessage],
-    grammar: str | None,
-    json_schema: dict | None,
-    max_tokens: int,
-    temperature: float = 0.0,
-) -> None:
-    """Reject calls no engine can serve, with a message for people."""
-    from rem_agent.errors import UsageError
-
-    if not messages:
-        raise UsageError("generate needs at least one chat message")
-    if grammar is not None and json_schema is not None:
-        raise UsageError("give a grammar or a JSON schema, not both")
-    if max_tokens < 1:
-        raise UsageError(f"max_tokens must be at least 1, not {max_tokens}")
-    if temperature < 0:
-        raise UsageError(f"temperature must be 0 or more, not {temperature}")
 
 
 def common_prefix_len(a: list[int], b: list[int]) -> int:
