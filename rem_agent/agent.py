@@ -11,14 +11,15 @@ each request down one path (read `request.py`, then `pipeline.py`):
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rem_agent.dates import WeekStart
-from rem_agent.engines.base import Engine
+from rem_agent.engines.base import Engine, EngineRequest
 from rem_agent.lru import LRU
 from rem_agent.pipeline import DEFAULT_MAX_TOKENS, Cancelled, Pipeline
 from rem_agent.prompts import PromptLibrary, PromptStyle
@@ -54,7 +55,7 @@ class RemAgent:
     def __init__(
         self,
         *,
-        engine: str = "auto",
+        engine: EngineRequest = "auto",
         model: str | None = None,
         adapter: str | bool = True,
         catalog: Catalog | None = None,
@@ -97,7 +98,7 @@ class RemAgent:
                 from rem_agent.engines.select import create_engine
 
                 self._engine = create_engine(
-                    self.engine_request,  # type: ignore[arg-type]
+                    self.engine_request,
                     self.model_request,
                     adapter=self.adapter_request,
                 )
@@ -142,17 +143,23 @@ class RemAgent:
 
     # -- translation ------------------------------------------------------
 
-    def options(self, **overrides: object) -> TranslateOptions:
-        values: dict[str, object] = {
-            "tz": self.tz,
-            "week_start": self.week_start,
-            "profile": self.profile,
-            "examples": self.examples,
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        if overrides.get("profile") is not None:
-            values["profile"] = parse_profile(overrides["profile"])  # type: ignore[arg-type]
-        return TranslateOptions(**values)
+    def options(
+        self,
+        *,
+        now: datetime | None = None,
+        tz: str | None = None,
+        profile: Profile | str | None = None,
+        constrain: bool = True,
+    ) -> TranslateOptions:
+        """A request's options: what it gives, else the agent's defaults."""
+        return TranslateOptions(
+            now=now,
+            tz=self.tz if tz is None else tz,
+            week_start=self.week_start,
+            profile=self.profile if profile is None else parse_profile(profile),
+            constrain=constrain,
+            examples=self.examples,
+        )
 
     def prepare(
         self,
@@ -244,6 +251,6 @@ class RemAgent:
 
         return score_pair(self.load(), a, b, constrain=constrain)
 
-    async def atranslate(self, text: str, **kwargs: object) -> Translation:
+    async def atranslate(self, text: str, **kwargs: Any) -> Translation:
         """`translate` without blocking the event loop (the model runs in a worker thread)."""
-        return await asyncio.to_thread(self.translate, text, **kwargs)  # type: ignore[arg-type]
+        return await asyncio.to_thread(functools.partial(self.translate, text, **kwargs))

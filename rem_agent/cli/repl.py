@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rem_agent.cli.common import add_model_options, add_profile_catalog, add_time_options, parse_now
 from rem_agent.dates import load_zone
+from rem_agent.engines.base import EngineRequest
 from rem_agent.errors import RemAgentError, UsageError
 from rem_agent.rem.catalog import Catalog, load_catalog
 from rem_agent.rem.profile import Profile
@@ -55,7 +56,7 @@ class ReplSettings(BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    engine: str
+    engine: EngineRequest
     model: str | None
     catalog: Catalog
     examples: int

@@ -21,6 +21,7 @@ StopReason = Literal["stop", "length", "cancelled"]
 
 ProgressFn = Callable[[str], None]
 EngineName = Literal["mlx", "llamacpp"]
+EngineRequest = Literal["auto", "mlx", "llamacpp"]  # what a user may ask for
 
 
 class EngineChoice(BaseModel):

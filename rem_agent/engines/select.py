@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import platform
-from typing import Literal
 
-from rem_agent.engines.base import Engine, EngineChoice
+from rem_agent.engines.base import Engine, EngineChoice, EngineRequest
 from rem_agent.engines.llamacpp import LlamaCppEngine, llama_cpp_available
 from rem_agent.engines.mlx import MlxEngine
 from rem_agent.errors import UsageError
 from rem_agent.models.progress import Progress
 
-EngineRequest = Literal["auto", "mlx", "llamacpp"]
 ENGINE_CHOICES: tuple[EngineRequest, ...] = ("auto", "mlx", "llamacpp")
 
 LLAMACPP_MISSING = (
