@@ -76,6 +76,17 @@ class Parts(BaseModel):
     order_limit: tuple[tuple[tuple[str, str], ...], int | None] | None
 
 
+_NO_PARTS = Parts(
+    statement="",
+    table=None,
+    texts=(),
+    time_fields=frozenset(),
+    dates=(),
+    other=frozenset(),
+    order_limit=None,
+)
+
+
 def parts(tree: Tree, catalog: Catalog) -> Parts:
     table: str | None = None
     texts: tuple[str, ...] = ()
@@ -151,28 +162,26 @@ def compare_parts(
     """Per-component verdicts (None = not applicable) and the text F1."""
     out: dict[str, bool | None] = {}
     f1: float | None = None
-    out["statement"] = pred is not None and pred.statement == ref.statement
     has = pred is not None
+    out["statement"] = pred is not None and pred.statement == ref.statement
+    # No valid answer: every part the reference has is wrong, and nothing else applies.
+    p = pred or _NO_PARTS
 
     def judge(name: str, applicable: bool, same: bool) -> None:
         out[name] = (has and same) if applicable else None
 
-    judge(
-        "table",
-        ref.table is not None or (has and pred.table is not None),  # type: ignore[union-attr]
-        has and pred.table == ref.table,  # type: ignore[union-attr]
-    )
-    if ref.texts or (has and pred.texts):  # type: ignore[union-attr]
-        f1 = token_f1(pred.texts, ref.texts) if pred is not None else 0.0
+    judge("table", ref.table is not None or p.table is not None, p.table == ref.table)
+    if ref.texts or p.texts:
+        f1 = token_f1(p.texts, ref.texts) if has else 0.0
     judge("text", f1 is not None, f1 is not None and f1 >= TEXT_F1_THRESHOLD)
-    timed = names_time or bool(ref.time_fields) or (has and bool(pred.time_fields))  # type: ignore[union-attr]
-    judge("time_field", timed, has and pred.time_fields == ref.time_fields)  # type: ignore[union-attr]
-    judge("dates", timed, has and pred.dates == ref.dates)  # type: ignore[union-attr]
-    judge("other", bool(ref.other) or (has and bool(pred.other)), has and pred.other == ref.other)  # type: ignore[union-attr]
+    timed = names_time or bool(ref.time_fields) or bool(p.time_fields)
+    judge("time_field", timed, p.time_fields == ref.time_fields)
+    judge("dates", timed, p.dates == ref.dates)
+    judge("other", bool(ref.other) or bool(p.other), p.other == ref.other)
     judge(
         "order_limit",
-        ref.order_limit is not None or (has and pred.order_limit is not None),  # type: ignore[union-attr]
-        has and pred.order_limit == ref.order_limit,  # type: ignore[union-attr]
+        ref.order_limit is not None or p.order_limit is not None,
+        p.order_limit == ref.order_limit,
     )
     return out, f1
 
