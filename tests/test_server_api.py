@@ -278,6 +278,27 @@ def test_a_model_that_fails_to_load_is_reported_not_crashed() -> None:
         assert "Traceback" not in r.text
 
 
+class _CountingAgent(RemAgent):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.prepared: list[str] = []
+
+    def prepare(self, text: str, **kwargs: Any) -> Prepared:
+        self.prepared.append(text)
+        return super().prepare(text, **kwargs)
+
+
+def test_a_request_is_prepared_once_and_decoded_once() -> None:
+    engine = GatedEngine()
+    agent = _CountingAgent(engine_instance=engine)
+    with serving(create_app(agent)) as srv, httpx.Client(base_url=srv.url, timeout=20) as c:
+        wait_ready(c)
+        r = c.post("/v1/translate", json={"text": "kafka notes from last week", "now": NOW})
+        assert r.status_code == 200 and r.json()["source"] == "model"
+        assert agent.prepared == ["kafka notes from last week"]
+        assert engine.started == ["kafka notes from last week"]
+
+
 # -- the router inside another app -----------------------------------------------------
 
 
