@@ -1,0 +1,1 @@
+"""The phrasing families, one module per group of statement kinds; `phrasing` joins them."""
