@@ -1,9 +1,6 @@
 """SELECT families on the other fields and predicates (REM.md §1): text fields, null checks,
 ILIKE, ranges, negation."""
 
-# Answers are whole REM queries, kept on one line so they read as REM.
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 import random

@@ -1,9 +1,6 @@
 """SEARCH families: a topic alone, a topic with a time, and the named time fields
 (updated, uploaded, completed) that answer with SEARCH or SELECT."""
 
-# Answers are whole REM queries, kept on one line so they read as REM.
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 import random

@@ -1,9 +1,6 @@
 """SELECT families: by moment kind or file type, by tag or emotion, by category, size or
 rating, ORDER BY / LIMIT, and by time only."""
 
-# Answers are whole REM queries, kept on one line so they read as REM.
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 import random
