@@ -26,7 +26,8 @@ from rem_agent.prompts import BuiltPrompt, PromptLibrary, PromptStyle
 from rem_agent.rem import ast
 from rem_agent.rem.catalog import Catalog
 from rem_agent.rem.check import CheckResult, check_rem
-from rem_agent.rem.decode_grammar import DecodeSpec, decode_grammar
+from rem_agent.rem.decode_grammar import decode_grammar
+from rem_agent.rem.decode_spec import DecodeSpec
 from rem_agent.request import Prepared
 from rem_agent.request_spec import NARROW_ALL, Narrowing, decode_spec, search_without_topic
 from rem_agent.translation import (

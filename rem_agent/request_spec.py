@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rem_agent.rem import ast
 from rem_agent.rem.catalog import Catalog, FieldType, TableSpec
-from rem_agent.rem.decode_grammar import DecodeSpec, TimeRange
+from rem_agent.rem.decode_spec import DecodeSpec, TimeRange
 from rem_agent.rem.profile import PROFILE_RULES, Profile, WhereProblem
 from rem_agent.request import Prepared
 from rem_agent.text import tokens

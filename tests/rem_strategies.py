@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from rem_agent.rem import ast
 from rem_agent.rem.catalog import Catalog, FieldSpec, FieldType, TableSpec
-from rem_agent.rem.decode_grammar import DecodeLimits
+from rem_agent.rem.decode_spec import DecodeLimits
 from rem_agent.rem.operators import TYPE_RULES
 from rem_agent.rem.profile import PROFILE_RULES, Profile
 from rem_agent.rem.render import render_condition

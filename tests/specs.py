@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rem_agent.rem.catalog import Catalog, default_catalog
-from rem_agent.rem.decode_grammar import DecodeSpec
+from rem_agent.rem.decode_spec import DecodeSpec
 from rem_agent.rem.profile import Profile
 from rem_agent.request import TranslateOptions, for_model
 from rem_agent.request_spec import decode_spec

@@ -9,7 +9,7 @@ import pytest
 from specs import spec_of
 
 from rem_agent.rem import Profile, TimeRange, decode_grammar, default_catalog
-from rem_agent.rem.decode_grammar import DecodeSpec
+from rem_agent.rem.decode_spec import DecodeSpec
 from rem_agent.request_spec import (
     MAX_WORDS,
     named_enum_values,

@@ -9,7 +9,8 @@ from rem_agent.rem.catalog import (
     load_catalog,
 )
 from rem_agent.rem.check import CheckResult, check_rem
-from rem_agent.rem.decode_grammar import DecodeSpec, TimeRange, decode_grammar
+from rem_agent.rem.decode_grammar import decode_grammar
+from rem_agent.rem.decode_spec import DecodeSpec, TimeRange
 from rem_agent.rem.grammar import parse_grammar
 from rem_agent.rem.parse import RemErrorInfo, RemSyntaxError, parse_rem
 from rem_agent.rem.profile import Profile, parse_profile
