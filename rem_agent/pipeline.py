@@ -3,7 +3,7 @@
     Prepared (request.prepare: clean text, screen, dates and their literals, key)
       → prompt       prompts.PromptLibrary.build   few-shot, or compact for an adapter
       → decode spec  request_spec.decode_spec      what this request lets the model write
-      → grammar      rem.grammar.decode_grammar    the spec filled into the decode grammar
+      → grammar      rem.decode_grammar            the spec in the holes of grammar/rem.decode.lark
       → decode       engine.generate               under the grammar (engines.decode)
       → check        rem.check.check_rem           parse, validate, canonical REM
       → retry        once, without SEARCH, when a SEARCH only named its table or kind
