@@ -267,3 +267,25 @@ def test_a_repeat_reaching_back_into_the_kv_cache_is_rewound() -> None:
 def test_repeat_at(text: str, found: tuple[int, int] | None) -> None:
     tokens = list(text.encode())
     assert repeat_at(tokens, 0, CLOSER.bytes_of) == found
+
+
+def test_a_grammar_error_is_one_line_for_people_not_llguidance_s_dump() -> None:
+    """A lexer that runs out of its work budget fails the decode with llguidance's first
+    line; its parser state and the whole grammar stay out of the message."""
+    words = "|".join(f"{w}" for w in ("update", "delete", "insert", "drop", "alter", "create"))
+    lark = f"start: \"x '\" SQ\nSQ: /(?:[^']|''){{0,100}}'/ & ~/.*(?:{words}).*/\n"
+    tight = llguidance.LLParserLimits(step_lexer_fuel=2_000, initial_lexer_fuel=2_000_000)
+    m = llguidance.LLMatcher(TOKENIZER, llguidance.LLMatcher.grammar_from_lark(lark), limits=tight)
+    assert not m.is_error(), m.get_error()
+    with pytest.raises(RemAgentError) as caught:
+        decode(
+            Scripted(b"x 'abc"),
+            [1],
+            DecodeParams(),
+            matcher=m,
+            closer=CLOSER,
+            is_stop=lambda t: t == EOS,
+        )
+    message = str(caught.value)
+    assert message.startswith("constrained decoding failed: ")
+    assert "\n" not in message and "<grammar>" not in message and "start:" not in message

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import llguidance
+import llguidance.numpy
 import pytest
 from conftest import rem_md_examples
 from hypothesis import HealthCheck, given, settings
@@ -33,7 +34,11 @@ def accepts(ll_tokenizer, qwen_tokenizer, spec: DecodeSpec, text: str) -> bool: 
     matcher = llguidance.LLMatcher(ll_tokenizer, grammar, limits=parser_limits())
     assert not matcher.is_error(), matcher.get_error()
     tokens = qwen_tokenizer.tokenizer.encode(text, add_special_tokens=False).ids
+    mask = llguidance.numpy.allocate_token_bitmask(1, ll_tokenizer.vocab_size)
     for token in tokens:
+        # As the decoder does: the mask first (its lexer has a work budget), then the token.
+        llguidance.numpy.fill_next_token_bitmask(matcher, mask, 0)
+        assert not matcher.is_error(), matcher.get_error()
         if not matcher.consume_token(token):
             return False
     return matcher.is_accepting() and matcher.consume_token(ll_tokenizer.eos_token)

@@ -82,11 +82,12 @@ class GrammarCache:
 # The p8fs profile's literal terminals intersect a request's words with the complement of
 # p8fs's refused words (`& ~/.*update.*/`). With a few such words that exceeds llguidance's
 # default lexer fuel (1M) and the grammar fails to compile ("lexer precomputation failed"),
-# or a decoding step runs out ("too many expressions constructed", seen once on the dev
-# set). These bound work; they are not spent up front: every dev request's grammar still
-# compiles in about 25 ms.
+# or a decoding step runs out ("too many expressions constructed": with 2M per step, the
+# any-text value after `mime_type = '` in "pdfs uploaded last week", p8fs). A step of that
+# value takes about 30 ms at 20M. These bound work; they are not spent up front: every dev
+# request's grammar still compiles in about 25 ms.
 INITIAL_LEXER_FUEL = 20_000_000
-STEP_LEXER_FUEL = 2_000_000
+STEP_LEXER_FUEL = 20_000_000
 MAX_LEXER_STATES = 1_000_000
 
 

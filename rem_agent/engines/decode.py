@@ -15,6 +15,7 @@ the same either way, only cheaper.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple, Protocol
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     import llguidance
 
 Logits = NDArray[np.float32]
+
+log = logging.getLogger("rem_agent.engines")
 
 
 class KVSession(Protocol):
@@ -346,4 +349,7 @@ def _sample(logits: Logits, temperature: float, rng: np.random.Generator | None)
 
 def _check(matcher: llguidance.LLMatcher) -> None:
     if matcher.is_error():
-        raise RemAgentError(f"constrained decoding failed: {matcher.get_error()}")
+        # llguidance appends its parser state and the whole grammar: for the log, not people.
+        detail = matcher.get_error()
+        log.debug("llguidance: %s", detail)
+        raise RemAgentError(f"constrained decoding failed: {detail.split(chr(10), 1)[0].strip()}")
