@@ -211,18 +211,22 @@ def test_seeded_sampling_is_reproducible_and_follows_the_mask() -> None:
     assert len(others) > 1
 
 
+def decode_on(m: llguidance.LLMatcher, preference: bytes) -> DecodeResult:
+    return decode(
+        Scripted(preference),
+        [1],
+        DecodeParams(),
+        matcher=m,
+        closer=CLOSER,
+        is_stop=lambda t: t == EOS,
+    )
+
+
 def test_a_matcher_error_is_a_clear_error() -> None:
     m = matcher('start: "a"')
     m.consume_token(ord("b"))  # puts the matcher in its error state
     with pytest.raises(RemAgentError, match="constrained decoding failed"):
-        decode(
-            Scripted(b"a"),
-            [1],
-            DecodeParams(),
-            matcher=m,
-            closer=CLOSER,
-            is_stop=lambda t: t == EOS,
-        )
+        decode_on(m, b"a")
 
 
 CHAIN = 'start: item (" AND " item)*\nitem: "x = \'" /[a-z]{1,3}/ "\'"'
@@ -278,14 +282,7 @@ def test_a_grammar_error_is_one_line_for_people_not_llguidance_s_dump() -> None:
     m = llguidance.LLMatcher(TOKENIZER, llguidance.LLMatcher.grammar_from_lark(lark), limits=tight)
     assert not m.is_error(), m.get_error()
     with pytest.raises(RemAgentError) as caught:
-        decode(
-            Scripted(b"x 'abc"),
-            [1],
-            DecodeParams(),
-            matcher=m,
-            closer=CLOSER,
-            is_stop=lambda t: t == EOS,
-        )
+        decode_on(m, b"x 'abc")
     message = str(caught.value)
     assert message.startswith("constrained decoding failed: ")
     assert "\n" not in message and "<grammar>" not in message and "start:" not in message
