@@ -72,10 +72,8 @@ class Prepared(BaseModel):
     resolution: DateResolution | None = None
     dates: tuple[DateInfo, ...] = ()
     screened: Screened | None = None  # the text with its payload (commands, SQL) found
-    # The text with its date phrases blanked out, and that screened: what quoted text
-    # may be made of.
-    without_dates: str = ""
-    topic: str = ""
+    without_dates: str = ""  # the text with its date phrases blanked out (picks examples)
+    topic: str = ""  # and without its payload too: what quoted text may be made of
 
 
 def prepare(text: str, options: TranslateOptions, catalog: Catalog) -> Prepared:
@@ -104,15 +102,15 @@ def for_model(request: str, options: TranslateOptions, catalog: Catalog) -> Prep
         request, now=options.now, tz=options.tz, week_start=options.week_start
     )
     dates = dates_of(resolution)
-    without_dates = resolution.without_phrases(request)
+    screened = screen_request(request, catalog)
     return Prepared(
         text=request,
         options=options,
         resolution=resolution,
         dates=dates,
-        screened=screen_request(request, catalog),
-        without_dates=without_dates,
-        topic=screen_request(without_dates, catalog).remainder,
+        screened=screened,
+        without_dates=resolution.without_phrases(request),
+        topic=screened.remainder_without(resolution.spans),
         key=(
             request,
             options.tz,

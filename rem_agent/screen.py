@@ -11,6 +11,7 @@ refuses a request that is nothing else (`Screened.problem`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
@@ -80,6 +81,16 @@ _COMPARISON = re.compile(
 )
 
 
+class Cut(NamedTuple):
+    """A span of the request that is payload, not words to quote."""
+
+    start: int
+    end: int
+    kind: Literal["keyword", "write", "sql", "field"]
+    words: str = ""  # what stands in the remainder instead
+    detail: str = ""
+
+
 class Dropped(BaseModel):
     """One fragment of the request that is not words to quote, as typed."""
 
@@ -100,6 +111,15 @@ class Screened(BaseModel):
     keyword: str | None = None  # a leading statement keyword ("lookup Robert")
     dropped: tuple[Dropped, ...] = ()
     write_intent: bool = False  # the request asks to change data somewhere
+    cuts: tuple[Cut, ...] = ()  # where the payload is in `text`, in order
+
+    def remainder_without(self, spans: Iterable[tuple[int, int]]) -> str:
+        """The remainder with these spans of the text blanked out as well (a request's
+        date phrases): the words quoted text may be made of, from this one screening."""
+        chars = list(self.text)
+        for start, end in spans:
+            chars[start:end] = " " * (end - start)  # the same length: the cuts stay put
+        return _remainder("".join(chars), self.cuts)
 
     @property
     def problem(self) -> str | None:
@@ -142,18 +162,18 @@ class Screened(BaseModel):
 
 def screen_request(text: str, catalog: Catalog) -> Screened:
     """Find the payload in `text` (a cleaned request) and what remains without it."""
-    cuts: list[_Cut] = []
+    cuts: list[Cut] = []
     keyword = None
     match = statement_start(text)
     if match:
         keyword = match[1]
-        cuts.append(_Cut(match.start(1), match.end(1), "keyword"))
+        cuts.append(Cut(match.start(1), match.end(1), "keyword"))
     cuts += _sql_cuts(text, [c.end for c in cuts])
     write = _WRITE_REQUEST.match(text)
     if write and not _covered(write.start(1), write.end(1), cuts):
-        cuts.append(_Cut(write.start(1), write.end(1), "write"))
+        cuts.append(Cut(write.start(1), write.end(1), "write"))
         cuts += [
-            _Cut(m.start(), m.end(), "write")
+            Cut(m.start(), m.end(), "write")
             for m in _DB_NOUN.finditer(text)
             if not _covered(m.start(), m.end(), cuts)
         ]
@@ -162,24 +182,25 @@ def screen_request(text: str, catalog: Catalog) -> Screened:
         if missing and not _covered(found.start(), found.end(), cuts):
             value = next(v for v in found.groups()[3:] if v is not None)
             words = f"{value} {found[1].replace('_', ' ')}"
-            cuts.append(_Cut(found.start(), found.end(), "field", words=words, detail=missing))
+            cuts.append(Cut(found.start(), found.end(), "field", words=words, detail=missing))
     return _assemble(text, keyword, sorted(cuts, key=lambda c: c.start))
 
 
-class _Cut(NamedTuple):
-    start: int
-    end: int
-    kind: Literal["keyword", "write", "sql", "field"]
-    words: str = ""  # what stands in the remainder instead
-    detail: str = ""
-
-
-def _assemble(text: str, keyword: str | None, cuts: list[_Cut]) -> Screened:
+def _remainder(text: str, cuts: Iterable[Cut]) -> str:
+    """`text` with each cut replaced by the words that stand for it."""
     pieces: list[str] = []
-    dropped: list[Dropped] = []
-    pos, last_end = 0, -1
+    pos = 0
     for cut in cuts:
         pieces += [text[pos : cut.start], f" {cut.words} "]
+        pos = cut.end
+    pieces.append(text[pos:])
+    return re.sub(r"\s+", " ", "".join(pieces)).strip()
+
+
+def _assemble(text: str, keyword: str | None, cuts: list[Cut]) -> Screened:
+    dropped: list[Dropped] = []
+    last_end = -1
+    for cut in cuts:
         piece = text[cut.start : cut.end].strip()
         gap = text[last_end : cut.start] if last_end >= 0 else "x"
         if cut.kind == "keyword":
@@ -189,18 +210,18 @@ def _assemble(text: str, keyword: str | None, cuts: list[_Cut]) -> Screened:
             dropped[-1] = Dropped(text=f"{dropped[-1].text}{gap}{piece}", reason=cut.kind)
         else:
             dropped.append(Dropped(text=piece, reason=cut.kind, detail=cut.detail))
-        pos = last_end = cut.end
-    pieces.append(text[pos:])
+        last_end = cut.end
     return Screened(
         text=text,
-        remainder=re.sub(r"\s+", " ", "".join(pieces)).strip(),
+        remainder=_remainder(text, cuts),
         keyword=keyword,
         dropped=tuple(dropped),
         write_intent=bool(_WRITE_INTENT.search(text)),
+        cuts=tuple(cuts),
     )
 
 
-def _sql_cuts(text: str, after: list[int]) -> list[_Cut]:
+def _sql_cuts(text: str, after: list[int]) -> list[Cut]:
     """Every SQL fragment, overlapping matches joined into one; none inside the keyword."""
     spans = sorted(
         (m.start(), m.end())
@@ -215,10 +236,10 @@ def _sql_cuts(text: str, after: list[int]) -> list[_Cut]:
             merged[-1][1] = max(merged[-1][1], end)
         elif start < end:
             merged.append([start, end])
-    return [_Cut(s, e, "sql") for s, e in merged]
+    return [Cut(s, e, "sql") for s, e in merged]
 
 
-def _covered(start: int, end: int, cuts: list[_Cut]) -> bool:
+def _covered(start: int, end: int, cuts: list[Cut]) -> bool:
     return any(c.start < end and start < c.end for c in cuts)
 
 

@@ -237,3 +237,32 @@ def test_the_agent_warns_about_what_it_left_out() -> None:
     assert any("REM only reads" in w for w in result.warnings)
     plain = agent.translate("who is Robert", now=NOW)
     assert plain.warnings == []
+
+
+def _eval_requests() -> list[tuple[str, str, str]]:
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).parents[1] / "eval"
+    rows = [
+        json.loads(line)
+        for name in ("devset.jsonl", "heldout.jsonl", "fresh.jsonl")
+        for line in (root / name).read_text(encoding="utf-8").splitlines()
+    ]
+    extra = ["lookup Robert'); DROP TABLE students;-- last week", "delete my notes from yesterday"]
+    return [(r["nl"], r["now"], r["tz"]) for r in rows] + [
+        (t, "2026-11-26T10:30:00", "UTC") for t in extra
+    ]
+
+
+def test_one_screening_gives_the_words_of_the_date_free_text() -> None:
+    """The request is screened once; its quoted words are that remainder with the date
+    phrases blanked, the same words as screening the date-free text again would give."""
+    from rem_agent.dates import resolve_dates
+    from rem_agent.text import tokens
+
+    for text, now, tz in _eval_requests():
+        resolution = resolve_dates(text, now=datetime.fromisoformat(now), tz=tz)
+        once = screen_request(text, P8FS).remainder_without(resolution.spans)
+        again = screen_request(resolution.without_phrases(text), P8FS).remainder
+        assert tokens(once) == tokens(again), text

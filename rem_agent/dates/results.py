@@ -71,9 +71,13 @@ class DateResolution(BaseModel):
     now: datetime
     tz: str
 
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """Where each date phrase is in the request, resolved or not."""
+        return [r.span for r in self.ranges] + [u.span for u in self.unresolved]
+
     def without_phrases(self, text: str) -> str:
         """`text` (the request this resolution is of) with every date phrase blanked out."""
-        spans = [r.span for r in self.ranges] + [u.span for u in self.unresolved]
-        for begin, end in sorted(spans, reverse=True):
+        for begin, end in sorted(self.spans, reverse=True):
             text = text[:begin] + " " + text[end:]
         return text
