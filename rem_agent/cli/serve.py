@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     config = uvicorn.Config(
         app, log_level=args.log_level, lifespan="on", timeout_graceful_shutdown=5
     )
-    server = _server_class()(config, app.state.rem_service.scheduler.abort_soon)
+    server = _server_class()(config, app.service.scheduler.abort_soon)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -132,7 +132,6 @@ class RemApp(FastAPI):
             description="Search-bar text in, one valid REM query out, from a local model.",
         )
         self.service = service
-        self.state.rem_service = service  # what `rem-agent serve` reads (cli/serve.py)
         self.include_router(RemRouter(service))
 
         @self.exception_handler(StarletteHTTPException)
