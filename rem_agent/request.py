@@ -89,20 +89,22 @@ def prepare(text: str, options: TranslateOptions, catalog: Catalog) -> Prepared:
                 statement=checked.statement,
                 key=("rem", checked.canonical),
             )
-    prepared = for_model(request, options, catalog)
-    assert prepared.screened is not None
-    if prepared.screened.problem:  # only a keyword, or only a payload
-        raise UsageError(prepared.screened.problem)
-    return prepared
+    screened = screen_request(request, catalog)
+    if screened.problem:  # only a keyword, or only a payload
+        raise UsageError(screened.problem)
+    return for_model(request, options, catalog, screened=screened)
 
 
-def for_model(request: str, options: TranslateOptions, catalog: Catalog) -> Prepared:
-    """`request` (cleaned) prepared for the model, without `prepare`'s refusals."""
+def for_model(
+    request: str, options: TranslateOptions, catalog: Catalog, *, screened: Screened | None = None
+) -> Prepared:
+    """`request` (cleaned) prepared for the model, without `prepare`'s refusals;
+    `screened`: its screening, when done already."""
+    screened = screened or screen_request(request, catalog)
     resolution = resolve_dates(
         request, now=options.now, tz=options.tz, week_start=options.week_start
     )
     dates = dates_of(resolution)
-    screened = screen_request(request, catalog)
     return Prepared(
         text=request,
         options=options,
