@@ -100,7 +100,8 @@ def for_model(
 ) -> Prepared:
     """`request` (cleaned) prepared for the model, without `prepare`'s refusals;
     `screened`: its screening, when done already."""
-    screened = screened or screen_request(request, catalog)
+    if screened is None:
+        screened = screen_request(request, catalog)
     resolution = resolve_dates(
         request, now=options.now, tz=options.tz, week_start=options.week_start
     )
