@@ -58,7 +58,7 @@ class Pipeline:
 
     @property
     def answerer(self) -> Answerer:
-        adapter = getattr(self.engine, "adapter", None)
+        adapter = self.engine.adapter
         return Answerer(
             engine=self.engine.name,
             model=self.engine.model_name,

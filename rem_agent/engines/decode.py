@@ -352,4 +352,5 @@ def _check(matcher: llguidance.LLMatcher) -> None:
         # llguidance appends its parser state and the whole grammar: for the log, not people.
         detail = matcher.get_error()
         log.debug("llguidance: %s", detail)
-        raise RemAgentError(f"constrained decoding failed: {detail.split(chr(10), 1)[0].strip()}")
+        first_line = detail.split("\n", 1)[0].strip()
+        raise RemAgentError(f"constrained decoding failed: {first_line}")

@@ -210,29 +210,21 @@ def score_case(
         tree = check_rem(predicted, profile=profile, catalog=catalog).tree
     pred_parts = parts(tree, catalog) if tree is not None else None
     best: tuple[int, dict[str, bool | None], float | None, str] | None = None
+    exact = False
     for ref, ref_tree in ref_trees:
-        if tree is not None and tree == ref_tree:
-            comps, f1 = compare_parts(pred_parts, parts(ref_tree, catalog), names_time=names_time)
-            return CaseScore(
-                id=case_id,
-                category=category,
-                valid=True,
-                exact=True,
-                names_time=names_time,
-                components=comps,
-                text_f1=f1,
-                reference=ref,
-            )
         comps, f1 = compare_parts(pred_parts, parts(ref_tree, catalog), names_time=names_time)
         right = sum(1 for v in comps.values() if v)
-        if best is None or right > best[0]:
+        exact = tree is not None and tree == ref_tree
+        if exact or best is None or right > best[0]:
             best = (right, comps, f1, ref)
+        if exact:
+            break
     assert best is not None
     return CaseScore(
         id=case_id,
         category=category,
         valid=tree is not None,
-        exact=False,
+        exact=exact,
         names_time=names_time,
         components=best[1],
         text_f1=best[2],

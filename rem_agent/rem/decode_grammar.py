@@ -60,10 +60,10 @@ def _sections() -> dict[str, Section]:
 
 def _fill(section: str, holes: Mapping[str, str | None]) -> dict[str, str]:
     """The section's rules with `holes` filled; a rule with an empty (None) hole is left
-    out: nothing of it can be written."""
+    out: nothing of it can be written. A hole not in `holes` is an error (KeyError)."""
     out = {}
     for name, body in _sections()[section]:
-        if any(holes.get(hole) is None for hole in body.get_identifiers()):
+        if any(holes[hole] is None for hole in body.get_identifiers()):
             continue
         out[string.Template(name).substitute(holes)] = body.substitute(holes)
     return out

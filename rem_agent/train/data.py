@@ -33,7 +33,6 @@ from rem_agent.rem.catalog import default_catalog
 from rem_agent.rem.check import check_rem
 from rem_agent.rem.profile import Profile
 from rem_agent.request import dates_of
-from rem_agent.text import defuse_chat_markup
 from rem_agent.train import phrasing
 from rem_agent.train.calendar import condition, literals
 
@@ -202,8 +201,8 @@ def _pair(
 def chat_row(pair: Pair, prompts: PromptLibrary) -> dict[str, list[dict[str, str]]]:
     """The training row: exactly the compact prompt inference builds, plus the answer."""
     resolution = resolve_dates(pair.request, now=datetime.fromisoformat(pair.now), tz=pair.tz)
-    built = prompts.build_compact(
-        defuse_chat_markup(pair.request),
+    built = prompts.build_compact(  # it defuses chat markup in the request, as inference does
+        pair.request,
         dates_of(resolution),
         catalog=default_catalog(),
         profile=pair.profile,
