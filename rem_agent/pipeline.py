@@ -58,7 +58,8 @@ class Pipeline:
 
     @property
     def answerer(self) -> Answerer:
-        adapter = self.engine.adapter
+        # Test doubles and engines from elsewhere need not carry the attribute.
+        adapter = getattr(self.engine, "adapter", None)
         return Answerer(
             engine=self.engine.name,
             model=self.engine.model_name,
