@@ -30,6 +30,13 @@ def warm_agent(**settings: Any) -> RemAgent:
     return agent
 
 
+def sibling(agent: RemAgent, **settings: Any) -> RemAgent:
+    """An agent with other settings on the same loaded engine (answer cache off)."""
+    other = RemAgent(engine_instance=agent.load(), cache_size=0, **settings)
+    other.load()
+    return other
+
+
 def translate_case(agent: RemAgent, case: DevCase, **options: Any) -> Translation:
     return agent.translate(
         case.nl, now=datetime.fromisoformat(case.now), tz=case.tz, profile=case.profile, **options

@@ -41,8 +41,8 @@ def main() -> None:
     for name, results in runs.items():
         ms = [r.timings.total_ms for r in results]
         p50s[name] = statistics.median(ms)
-        prefill = statistics.median(r.timings.prefill_tokens for r in results)
-        cached = statistics.median(r.timings.cached_prompt_tokens for r in results)
+        prefill = statistics.median(r.timings.decode.prefill_tokens for r in results)
+        cached = statistics.median(r.timings.decode.cached_prompt_tokens for r in results)
         valid = sum(r.valid for r in results)
         print(
             f"| {name} | {p50s[name]:.0f} | {percentile(ms, 95):.0f} | {prefill:.0f} | "

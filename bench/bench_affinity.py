@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from rem_agent.affinity import AffinityPrompt, AffinityResult, AffinityRun, run_pair
+from rem_agent.affinity.judge import AffinityPrompt, AffinityResult, AffinityRun, run_pair
 from rem_agent.engines import LlamaCppEngine
 from rem_agent.models.bundle import ensure_gguf
 

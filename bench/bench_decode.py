@@ -19,7 +19,7 @@ import argparse
 import statistics
 from collections import defaultdict
 
-from _cases import add_case_options, chosen_cases, translate_case, warm_agent
+from _cases import add_case_options, chosen_cases, sibling, translate_case, warm_agent
 
 from rem_agent.agent import Translation
 from rem_agent.evaluation.dataset import DevCase
@@ -35,18 +35,17 @@ def main() -> None:
     args = parser.parse_args()
     cases = chosen_cases(args)
     agent = warm_agent(adapter=not args.no_adapter)
-    engine = agent.load()
+    one_by_one = sibling(agent, jump_forward=False)
 
     def run(variant: str, case: DevCase) -> Translation:
-        engine.jump_forward = variant != "token by token"  # type: ignore[attr-defined]
-        return translate_case(agent, case, constrain=variant != "unconstrained")
+        chosen = one_by_one if variant == "token by token" else agent
+        return translate_case(chosen, case, constrain=variant != "unconstrained")
 
     runs: dict[str, list[Translation]] = {v: [] for v in VARIANTS}
     for i, case in enumerate(cases):
         order = VARIANTS[i % 3 :] + VARIANTS[: i % 3]
         for variant in order:
             runs[variant].append(run(variant, case))
-    engine.jump_forward = True  # type: ignore[attr-defined]
 
     print(
         f"{len(cases)} requests from {args.cases} (stratified), warm, answer cache off, "
@@ -58,9 +57,9 @@ def main() -> None:
     for variant, results in runs.items():
         ms = [r.timings.total_ms for r in results]
         means[variant] = statistics.mean(ms)
-        gen = statistics.mean(r.timings.generated_tokens for r in results)
-        forced = sum(r.timings.forced_tokens for r in results)
-        total = sum(r.timings.generated_tokens for r in results) or 1
+        gen = statistics.mean(r.timings.decode.generated_tokens for r in results)
+        forced = sum(r.timings.decode.forced_tokens for r in results)
+        total = sum(r.timings.decode.generated_tokens for r in results) or 1
         valid = sum(r.valid for r in results)
         print(
             f"| {variant} | {means[variant]:.0f} | {statistics.median(ms):.0f} | "
@@ -81,8 +80,8 @@ def main() -> None:
     print("\n| statement | requests | generated tokens | forced by the grammar | share |")
     print("|---|---:|---:|---:|---:|")
     for kind, results in sorted(by_kind.items()):
-        gen = sum(r.timings.generated_tokens for r in results)
-        forced = sum(r.timings.forced_tokens for r in results)
+        gen = sum(r.timings.decode.generated_tokens for r in results)
+        forced = sum(r.timings.decode.forced_tokens for r in results)
         print(f"| {kind} | {len(results)} | {gen} | {forced} | {forced / (gen or 1):.0%} |")
 
 

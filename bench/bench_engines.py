@@ -6,7 +6,7 @@
 
 Each engine runs in its own child process, so load time includes imports and peak memory
 is that engine's alone. Prompts are the agent's own (system prompt + few-shot examples +
-request, built by `rem_agent.prompts`), decoded under the agent's own REM grammar. MLX on
+request, built by `rem_agent.translate.prompts`), decoded under the agent's own REM grammar. MLX on
 a CPU without Metal is very slow (about 2 tok/s), so it gets a short prompt (system
 message only, trimmed) and few tokens; its figures are marked so.
 """
@@ -40,31 +40,23 @@ REQUESTS = [
 
 def _prompt(request: str, *, short: bool) -> tuple[list[Any], str, int]:
     """(messages, grammar, static messages) for `request`, as the agent builds them."""
-    from rem_agent.dates import resolve_dates
     from rem_agent.engines import ChatMessage
-    from rem_agent.prompts import PromptLibrary
-    from rem_agent.rem import DecodeSpec, Profile, TimeRange, decode_grammar, default_catalog
-    from rem_agent.request import dates_of
+    from rem_agent.rem import DecodeSpec, Profile, decode_grammar, default_catalog
+    from rem_agent.translate.prompts import PromptLibrary
+    from rem_agent.translate.request import TranslateOptions, for_model
 
     catalog = default_catalog()
     now = datetime.fromisoformat("2026-11-26T10:00:00+00:00")
-    resolution = resolve_dates(request, now=now, tz="UTC")
-    ranges = tuple(TimeRange(start=d.start, end=d.end) for d in dates_of(resolution))
-    grammar = decode_grammar(DecodeSpec(catalog=catalog, profile=Profile.REM, time_ranges=ranges))
-    library = PromptLibrary()
+    prepared = for_model(request, TranslateOptions(now=now), catalog)
+    spec = DecodeSpec(catalog=catalog, profile=Profile.REM, time_ranges=prepared.intervals)
+    grammar = decode_grammar(spec)
     if short:
         system = ChatMessage(
             role="system", content="Translate search-bar text into one REM query for p8fs."
         )
         return [system, ChatMessage(role="user", content=request)], grammar, 1
-    built = library.build(
-        request,
-        dates_of(resolution),
-        without_dates=resolution.without_phrases(request),
-        catalog=catalog,
-        profile=Profile.REM,
-        k=4,
-    )
+    prompts = PromptLibrary().for_catalog(catalog)
+    built = prompts.build(prepared.text, prepared.intervals, profile=Profile.REM, k=4)
     return built.messages, grammar, built.static_messages
 
 
@@ -114,9 +106,9 @@ def child(engine_name: str, *, model: str | None, short: bool, max_tokens: int, 
     result: dict[str, Any] = {
         "engine": engine.name,
         "model": engine.model_name,
-        "reason": engine.choice.reason if engine.choice else "",  # type: ignore[attr-defined]
-        "model_bytes": _size(engine.model_path),  # type: ignore[attr-defined]
-        "load_s": engine.load_seconds,  # type: ignore[attr-defined]
+        "reason": engine.choice.reason if engine.choice else "",
+        "model_bytes": _size(engine.model_path),
+        "load_s": engine.load_seconds,
         "process_ready_s": ready_s,
         "requests": len(prompts),
         "short_prompt": short,
@@ -129,7 +121,7 @@ def child(engine_name: str, *, model: str | None, short: bool, max_tokens: int, 
         "nocache_ms": _median(cold_ms),
         "cache_ms": _median(warm_ms),
         "sample": texts[0] if texts else "",
-        "grammar_cache": engine.grammar_cache.info().model_dump(),  # type: ignore[attr-defined]
+        "grammar_cache": engine.grammar_cache.info().model_dump(),
     }
     if engine.name == "llamacpp":
         result |= _outlines_generator_path(engine, prompts[0])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from _cases import add_case_options, chosen_cases, warm_agent
+from _cases import add_case_options, chosen_cases, sibling, warm_agent
 
 from rem_agent.evaluation.runner import CaseRun, run_case
 
@@ -26,14 +26,12 @@ def main() -> None:
     args = parser.parse_args()
     cases = chosen_cases(args)
     agent = warm_agent(adapter=args.adapter)
-    engine = agent.load()
+    agents = {True: agent, False: sibling(agent, no_repeat=False)}
     runs: dict[bool, list[CaseRun]] = {True: [], False: []}
     for i, case in enumerate(cases):
         for on in (True, False) if i % 2 == 0 else (False, True):
-            engine.no_repeat = on  # type: ignore[attr-defined]
-            runs[on].append(run_case(agent, case, constrained=True))
-    engine.no_repeat = True  # type: ignore[attr-defined]
-    undone = sum(r.repeats_undone > 0 for r in runs[True])
+            runs[on].append(run_case(agents[on], case, constrained=True))
+    undone = sum(r.timings.decode.repeats_undone > 0 for r in runs[True])
     print(
         f"{len(cases)} requests from {args.cases} (stratified), "
         f"{'adapter' if args.adapter else 'base model, few-shot'}, answer cache off\n"
@@ -42,16 +40,16 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     for on in (True, False):
         results = runs[on]
-        tokens = sum(r.generated_tokens for r in results)
-        ms = statistics.mean(r.total_ms for r in results)
+        tokens = sum(r.timings.decode.generated_tokens for r in results)
+        ms = statistics.mean(r.timings.total_ms for r in results)
         exact = sum(r.score.exact for r in results)
         valid = sum(r.score.valid for r in results)
         print(
             f"| {'on' if on else 'off'} | {tokens} | {ms:.0f} | {exact}/{len(results)} | "
             f"{valid}/{len(results)} |"
         )
-    saved = sum(r.generated_tokens for r in runs[False]) - sum(
-        r.generated_tokens for r in runs[True]
+    saved = sum(r.timings.decode.generated_tokens for r in runs[False]) - sum(
+        r.timings.decode.generated_tokens for r in runs[True]
     )
     print(f"\ntokens saved: {saved}; requests where a repeat was undone: {undone}")
     changed = [

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import llguidance
 
+from rem_agent.interval import Interval
 from rem_agent.models.bundle import ensure_gguf
 from rem_agent.models.tokenizer import tokenizer_from_gguf
-from rem_agent.rem import DecodeSpec, Profile, TimeRange, check_rem, decode_grammar, default_catalog
+from rem_agent.rem import DecodeSpec, Profile, check_rem, decode_grammar, default_catalog
 
 EXAMPLES = [
     e["rem"]
@@ -60,7 +61,7 @@ def main() -> None:
         "rem, any dates": DecodeSpec(catalog=cat),
         "p8fs, any dates": DecodeSpec(catalog=cat, profile=Profile.P8FS),
         "rem, one resolved range": DecodeSpec(
-            catalog=cat, time_ranges=(TimeRange(start="2026-11-16", end="2026-11-23"),)
+            catalog=cat, time_ranges=(Interval(start="2026-11-16", end="2026-11-23"),)
         ),
         "rem, no dates": DecodeSpec(catalog=cat, time_ranges=()),
     }

@@ -45,7 +45,7 @@ def child(model: str, engine: str) -> None:
     for text in REQUESTS:
         result = agent.translate(text, now=now)
         latencies.append(result.timings.total_ms)
-        rates.append(result.timings.tokens_per_s)
+        rates.append(result.timings.decode.tokens_per_s)
         valid += result.valid
     latencies.sort()
     print(

@@ -16,10 +16,12 @@ from __future__ import annotations
 import argparse
 import time
 
+from _cases import sibling
+
 from rem_agent.agent import RemAgent
 from rem_agent.evaluation.dataset import load_cases, select_cases
 from rem_agent.evaluation.runner import mode_report, run_case
-from rem_agent.request_spec import Narrowing
+from rem_agent.translate.spec import Narrowing
 
 # Each variant is a setting of the agent's pipeline: nothing is patched.
 VARIANTS: dict[str, Narrowing] = {
@@ -50,9 +52,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for name in args.variant or [*VARIANTS, *EXAMPLES]:
         started = time.perf_counter()
-        agent.examples = EXAMPLES.get(name, 4)
-        agent.narrowing = VARIANTS.get(name, Narrowing())
-        runs = [run_case(agent, c, constrained=True) for c in cases]
+        variant = sibling(
+            agent, examples=EXAMPLES.get(name, 4), narrowing=VARIANTS.get(name, Narrowing())
+        )
+        runs = [run_case(variant, c, constrained=True) for c in cases]
         summary = mode_report(True, runs).summary
         c = summary.components
         print(

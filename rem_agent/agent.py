@@ -3,9 +3,12 @@
 The agent keeps the settings, the loaded engine and a cache of answers, and hands
 each request down one path (read `request.py`, then `pipeline.py`):
 
-    text → request.prepare (clean, screen, dates, key) → cache or REM as typed
-         → pipeline.Pipeline.run (prompt, decode spec, grammar, decode, check, retry)
-         → translation.Translation
+    text → translate.request.prepare (clean, screen, dates, key) → cache or REM as typed
+         → translate.pipeline.Pipeline.translate (prompt, spec, grammar, decode, check, retry)
+         → translate.translation.Translation
+
+Its settings are fixed when it is made; `load()` builds the one `Pipeline` that every
+request takes, and the answer cache keys on that pipeline's settings and the request.
 """
 
 from __future__ import annotations
@@ -21,23 +24,36 @@ from typing import TYPE_CHECKING, Any
 from rem_agent.dates import WeekStart
 from rem_agent.engines.base import Engine, EngineRequest
 from rem_agent.lru import LRU
-from rem_agent.pipeline import DEFAULT_MAX_TOKENS, Cancelled, Pipeline
-from rem_agent.prompts import PromptLibrary, PromptStyle
 from rem_agent.rem.catalog import Catalog, default_catalog
 from rem_agent.rem.profile import Profile, parse_profile
-from rem_agent.request import DEFAULT_EXAMPLES, Prepared, TranslateOptions, prepare
-from rem_agent.request_spec import NARROW_ALL, Narrowing
 from rem_agent.text import MAX_REQUEST_CHARS, clean_request
-from rem_agent.translation import Answerer, Timings, Translation, ms_since, translation
+from rem_agent.translate.pipeline import (
+    DEFAULT_MAX_TOKENS,
+    Cancelled,
+    Pipeline,
+    PipelineSettings,
+)
+from rem_agent.translate.prompts import PromptLibrary, PromptStyle
+from rem_agent.translate.request import (
+    DEFAULT_EXAMPLES,
+    AlreadyRem,
+    ForModel,
+    Prepared,
+    TranslateOptions,
+    prepare,
+)
+from rem_agent.translate.spec import NARROW_ALL, Narrowing
+from rem_agent.translate.translation import Answerer, Timings, Translation, ms_since, translation
 
 if TYPE_CHECKING:
-    from rem_agent.affinity import AffinityResult
+    from rem_agent.affinity.judge import AffinityResult
 
 __all__ = [
     "MAX_REQUEST_CHARS",
     "Cancelled",
     "Prepared",
     "RemAgent",
+    "Timings",
     "TranslateOptions",
     "Translation",
     "clean_request",
@@ -47,9 +63,11 @@ __all__ = [
 class RemAgent:
     """Translates requests with one loaded model; safe to share between threads.
 
-    The engine is created and loaded on first use (or by `load()`), once per
-    agent. Translations are kept in a bounded LRU cache keyed by everything
-    that decides the answer: the text, its resolved dates, profile and mode.
+    The engine is created and loaded on first use (or by `load()`), once per agent. Its
+    settings are fixed at construction: an agent with other settings is another agent
+    (it may share the same engine through `engine_instance`). Translations are kept in
+    a bounded LRU cache keyed by everything that decides the answer: the pipeline's
+    settings and the request's key (its text, resolved dates, profile and mode).
     """
 
     def __init__(
@@ -68,26 +86,54 @@ class RemAgent:
         prompts: PromptLibrary | None = None,
         engine_instance: Engine | None = None,
         narrowing: Narrowing = NARROW_ALL,
+        jump_forward: bool = True,
+        no_repeat: bool = True,
         on_status: Callable[[str], None] | None = None,
     ) -> None:
         self.engine_request = engine
         self.model_request = model
         # True: the adapter shipped for the model (if any); False: none; a path: that one.
         self.adapter_request = adapter
-        self.catalog = catalog or default_catalog()
-        self.profile = parse_profile(profile)
-        self.tz = tz
-        self.week_start: WeekStart = week_start
-        self.examples = examples
-        self.max_tokens = max_tokens
-        self.prompts = prompts or PromptLibrary()
-        self.narrowing = narrowing  # what of the request narrows the grammar (benches vary it)
+        self._catalog = catalog or default_catalog()
+        self._profile = parse_profile(profile)
+        self._tz = tz
+        self._week_start: WeekStart = week_start
+        self._examples = examples
+        self._prompts = prompts or PromptLibrary()
+        # What of the pipeline's settings the caller chose; the prompt style follows the
+        # adapter, known once the engine exists.
+        self._chosen = PipelineSettings(
+            max_tokens=max_tokens, narrowing=narrowing, jump_forward=jump_forward,
+            no_repeat=no_repeat,
+        )  # fmt: skip
         self._engine: Engine | None = engine_instance
         self._on_status = on_status
         self._load_lock = threading.Lock()
-        self._loaded = False
+        self._pipeline: Pipeline | None = None
         self._engine_lock = threading.Lock()
-        self._cache: LRU[tuple[object, ...], Translation] = LRU(max(0, cache_size))
+        self._cache: LRU[tuple[PipelineSettings, object], Translation] = LRU(max(0, cache_size))
+
+    # -- settings (read-only) ------------------------------------------------
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog
+
+    @property
+    def profile(self) -> Profile:
+        return self._profile
+
+    @property
+    def tz(self) -> str:
+        return self._tz
+
+    @property
+    def week_start(self) -> WeekStart:
+        return self._week_start
+
+    @property
+    def examples(self) -> int:
+        return self._examples
 
     # -- the model --------------------------------------------------------
 
@@ -105,24 +151,28 @@ class RemAgent:
             return self._engine
 
     def load(self) -> Engine:
-        """Create and load the engine (once); progress goes to `on_status`."""
-        engine = self.engine
+        """Create and load the engine, and build the pipeline (once); progress goes to
+        `on_status`."""
+        return self.pipeline().engine
+
+    def pipeline(self) -> Pipeline:
+        """The one path every request takes through the model (built on first use)."""
         with self._load_lock:
-            if not self._loaded:
+            if self._pipeline is None:
+                engine = self.engine
                 engine.load(self._on_status)
-                self._loaded = True
+                self._pipeline = Pipeline(
+                    engine=engine,
+                    prompts=self._prompts.for_catalog(self._catalog),
+                    settings=self._chosen.model_copy(update={"style": self.prompt_style}),
+                )
                 if self._on_status is not None:
-                    choice = getattr(engine, "choice", None)
-                    why = f" ({choice.reason})" if choice is not None else ""
-                    with_adapter = f", adapter {engine.adapter.name}" if engine.adapter else ""
-                    self._on_status(
-                        f"engine {engine.name}{why}, model {engine.model_name}{with_adapter}"
-                    )
-        return engine
+                    self._on_status(engine.info().describe())
+            return self._pipeline
 
     @property
     def loaded(self) -> bool:
-        return self._loaded
+        return self._pipeline is not None
 
     def describe(self) -> tuple[str, str]:
         """(engine name, model name), without loading anything not yet loaded."""
@@ -133,7 +183,7 @@ class RemAgent:
     @property
     def adapter_name(self) -> str | None:
         """The adapter of the engine, once created (None: the base model answers)."""
-        adapter = getattr(self._engine, "adapter", None)
+        adapter = self._engine.adapter if self._engine is not None else None
         return adapter.name if adapter is not None else None
 
     @property
@@ -154,11 +204,11 @@ class RemAgent:
         """A request's options: what it gives, else the agent's defaults."""
         return TranslateOptions(
             now=now,
-            tz=self.tz if tz is None else tz,
-            week_start=self.week_start,
-            profile=self.profile if profile is None else parse_profile(profile),
+            tz=self._tz if tz is None else tz,
+            week_start=self._week_start,
+            profile=self._profile if profile is None else parse_profile(profile),
             constrain=constrain,
-            examples=self.examples,
+            examples=self._examples,
         )
 
     def prepare(
@@ -170,39 +220,37 @@ class RemAgent:
         profile: Profile | str | None = None,
         constrain: bool = True,
     ) -> Prepared:
-        """Everything decided before the model (`request.prepare`). Raises `UsageError`
-        for bad input. Requests with equal `Prepared.key` get the same translation."""
+        """Everything decided before the model (`translate.request.prepare`). Raises
+        `UsageError` for bad input. Requests with equal `key` get the same translation."""
         opts = self.options(now=now, tz=tz, profile=profile, constrain=constrain)
-        return prepare(text, opts, self.catalog)
+        return prepare(text, opts, self._catalog)
 
     def answer_without_model(self, prepared: Prepared) -> Translation | None:
         """The answer when no model is needed (input already REM, or a cached repeat)."""
+        if isinstance(prepared, AlreadyRem):
+            return self._as_typed(prepared)
+        return self._cached(prepared)
+
+    def _as_typed(self, prepared: AlreadyRem) -> Translation:
         started = time.perf_counter()
-        if prepared.rem is not None:
-            return translation(
-                prepared,
-                prepared.rem,
-                by=Answerer(),
-                source="rem",
-                statement=prepared.statement,
-                timings=Timings(total_ms=ms_since(started)),
-            )
-        cached = self._cache.get(prepared.key)
+        return translation(
+            prepared,
+            prepared.rem,
+            by=Answerer(),
+            source="rem",
+            statement=prepared.statement,
+            timings=Timings(total_ms=ms_since(started)),
+        )
+
+    def _cached(self, prepared: ForModel) -> Translation | None:
+        started = time.perf_counter()
+        if self._pipeline is None:
+            return None  # nothing is cached before the pipeline exists
+        cached = self._cache.get((self._pipeline.settings, prepared.key))
         if cached is None:
             return None
         return cached.model_copy(
             update={"source": "cache", "timings": Timings(total_ms=ms_since(started))}
-        )
-
-    def pipeline(self) -> Pipeline:
-        """The path a request takes through the loaded model (loads it if need be)."""
-        return Pipeline(
-            engine=self.load(),
-            prompts=self.prompts,
-            catalog=self.catalog,
-            style=self.prompt_style,
-            narrowing=self.narrowing,
-            max_tokens=self.max_tokens,
         )
 
     def translate(
@@ -224,9 +272,9 @@ class RemAgent:
         """
         started = time.perf_counter()
         prepared = self.prepare(text, now=now, tz=tz, profile=profile, constrain=constrain)
-        return self.run(prepared, explain=explain, cancel=cancel, started=started)
+        return self.answer(prepared, explain=explain, cancel=cancel, started=started)
 
-    def run(
+    def answer(
         self,
         prepared: Prepared,
         *,
@@ -234,20 +282,22 @@ class RemAgent:
         cancel: threading.Event | None = None,
         started: float | None = None,
     ) -> Translation:
-        """Answer a prepared request: without the model when it can, else the pipeline
-        once (`started`: when the request arrived, for its total time)."""
-        quick = self.answer_without_model(prepared)
-        if quick is not None and not (explain and quick.source == "cache"):
-            return quick
-        result = self.pipeline().run(prepared, explain=explain, cancel=cancel, started=started)
+        """Answer a prepared request: without the model when it can, else through the
+        pipeline once (`started`: when the request arrived, for its total time)."""
+        if isinstance(prepared, AlreadyRem):
+            return self._as_typed(prepared)
+        if not explain and (cached := self._cached(prepared)) is not None:
+            return cached
+        pipeline = self.pipeline()
+        result = pipeline.translate(prepared, explain=explain, cancel=cancel, started=started)
         if result.valid:
-            self._cache.put(prepared.key, result)
+            self._cache.put((pipeline.settings, prepared.key), result)
         return result
 
     def affinity(self, a: str, b: str, *, constrain: bool = True) -> AffinityResult:
         """How resource text `b` relates to `a` (see `rem_agent.affinity`), on the same
         loaded model. Raises `UsageError` for empty or over-long text."""
-        from rem_agent.affinity import score_pair
+        from rem_agent.affinity.judge import score_pair
 
         return score_pair(self.load(), a, b, constrain=constrain)
 

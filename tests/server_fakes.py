@@ -13,12 +13,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
-from fakes import fake_generation
+from fakes import FakeEngine, fake_generation
 
 from rem_agent.agent import Cancelled
-from rem_agent.engines.base import ChatMessage, Generation
+from rem_agent.engines.base import ChatMessage, DecodeParams, Engine, Generation
 
 _REQUEST_LINE = re.compile(r"^Request: (.*)$", re.MULTILINE)
 
@@ -35,7 +36,7 @@ def expected_query(request: str) -> str:
     return f'SEARCH "{request}" IN resources'
 
 
-class GatedEngine:
+class GatedEngine(FakeEngine):
     """An engine double: answers `SEARCH "<request>" IN resources`.
 
     Requests containing a word in `gated_words` block until `release` is set or their
@@ -57,6 +58,7 @@ class GatedEngine:
         answer: Callable[[str], str] = expected_query,
         honour_cancel: bool = True,
     ) -> None:
+        super().__init__()
         self.gated_words = gated_words
         self.delay_s = delay_s
         self.load_gate = load_gate
@@ -66,7 +68,6 @@ class GatedEngine:
         self.started: list[str] = []
         self.finished: list[str] = []
         self.cancels: dict[str, threading.Event] = {}
-        self.loads = 0
         self.max_concurrent = 0
         self._active = 0
         self._cond = threading.Condition()
@@ -74,26 +75,10 @@ class GatedEngine:
     def load(self, progress: Callable[[str], None] | None = None) -> None:
         if self.load_gate is not None:
             assert self.load_gate.wait(30), "load gate never opened"
-        self.loads += 1
+        super().load(progress)
 
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def render_chat(self, messages: list[ChatMessage]) -> str:
-        return "\n".join(f"{m.role}: {m.content}" for m in messages)
-
-    def generate(
-        self,
-        messages: list[ChatMessage],
-        *,
-        grammar: str | None = None,
-        json_schema: dict | None = None,
-        max_tokens: int = 160,
-        prefix_messages: int = 1,
-        cancel: threading.Event | None = None,
-        **_sampling: object,
-    ) -> Generation:
-        request = request_of(messages)
+    def answer_for(self, messages: list[ChatMessage], params: DecodeParams) -> Generation:
+        request, cancel = request_of(messages), params.cancel
         with self._cond:
             self._active += 1
             self.max_concurrent = max(self.max_concurrent, self._active)
@@ -133,7 +118,7 @@ class GatedEngine:
 class ServerThread:
     """A real uvicorn server on a free loopback port, in a background thread."""
 
-    def __init__(self, app: object) -> None:
+    def __init__(self, app: Callable[..., Any]) -> None:
         # proto=TCP: asyncio sets TCP_NODELAY only on sockets that say so (else 40 ms ACK stalls).
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -162,7 +147,7 @@ class ServerThread:
 
 
 @contextmanager
-def serving(app: object) -> Iterator[ServerThread]:
+def serving(app: Callable[..., Any]) -> Iterator[ServerThread]:
     server = ServerThread(app).start()
     try:
         yield server
@@ -179,3 +164,7 @@ def raw_request(port: int, body: bytes, path: str = "/v1/translate") -> socket.s
     )
     sock.sendall(head.encode() + body)
     return sock
+
+
+def _is_engine(engine: GatedEngine) -> Engine:
+    return engine  # mypy proves the double satisfies the protocol

@@ -7,8 +7,8 @@ from datetime import datetime
 from rem_agent.rem.catalog import Catalog, default_catalog
 from rem_agent.rem.decode_spec import DecodeSpec
 from rem_agent.rem.profile import Profile
-from rem_agent.request import TranslateOptions, for_model
-from rem_agent.request_spec import decode_spec
+from rem_agent.translate.request import TranslateOptions, for_model
+from rem_agent.translate.spec import decode_spec
 
 NOW = datetime(2026, 11, 26, 10, 30)
 

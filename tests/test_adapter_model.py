@@ -69,8 +69,8 @@ def test_only_the_request_is_prefilled_after_the_first(agent: RemAgent) -> None:
     """The compact system message stays in the KV cache across requests."""
     agent.translate("kafka notes", now=NOW)
     second = agent.translate("notes about the redis cluster", now=NOW)
-    assert second.timings.cached_prompt_tokens >= 10
-    assert second.timings.prefill_tokens < 40
+    assert second.timings.decode.cached_prompt_tokens >= 10
+    assert second.timings.decode.prefill_tokens < 40
 
 
 def test_cli_json_names_the_adapter_and_no_adapter_turns_it_off() -> None:

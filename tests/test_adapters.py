@@ -129,9 +129,10 @@ def test_a_copied_shipped_adapter_with_a_flipped_byte_fails(tmp_path: Path) -> N
 
 def test_the_prompt_follows_the_adapter() -> None:
     def agent(adapted: bool) -> tuple[RemAgent, ScriptedEngine]:
-        engine = ScriptedEngine(answer=lambda _m, _g: 'SEARCH "kafka" IN resources')
-        if adapted:
-            engine.adapter = fake_adapter()
+        engine = ScriptedEngine(
+            answer=lambda _m, _g: 'SEARCH "kafka" IN resources',
+            adapter=fake_adapter() if adapted else None,
+        )
         return RemAgent(engine_instance=engine, cache_size=0), engine
 
     adapted, adapted_engine = agent(True)

@@ -19,8 +19,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from rem_agent import affinity as aff
-from rem_agent.affinity import (
+from rem_agent.affinity import judge as aff
+from rem_agent.affinity.evidence import evidence
+from rem_agent.affinity.judge import (
     DEFAULT_MAX_TOKENS,
     MAX_TEXT_CHARS,
     REASON_MAX_CHARS,
@@ -37,7 +38,6 @@ from rem_agent.affinity import (
     score_pair,
     snap_score,
 )
-from rem_agent.affinity_evidence import evidence
 from rem_agent.cli import main
 from rem_agent.errors import RemAgentError, UsageError
 
@@ -246,16 +246,10 @@ def test_score_pair_passes_the_schema_and_returns_the_result() -> None:
 
 
 def test_constrained_requests_send_the_schema_unconstrained_do_not() -> None:
-    seen: list[dict | None] = []
-
-    class Recording(ScriptedEngine):
-        def generate(self, messages, *, json_schema=None, **kwargs):  # type: ignore[no-untyped-def]
-            seen.append(json_schema)
-            return super().generate(messages, json_schema=json_schema, **kwargs)
-
-    engine = Recording(lambda user, grammar: answer_json())
+    engine = ScriptedEngine(lambda user, grammar: answer_json())
     score_pair(engine, "a", "b")
     score_pair(engine, "a", "b", constrain=False)
+    seen = [params.json_schema for params in engine.params]
     assert seen == [decode_schema(evidence("a", "b").band), None]
 
 

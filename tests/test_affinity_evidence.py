@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rem_agent.affinity import AffinityResult, calibrated, decode_schema
-from rem_agent.affinity_evidence import BANDS, evidence, subject_words
+from rem_agent.affinity.evidence import BANDS, evidence, subject_words
+from rem_agent.affinity.judge import AffinityResult, calibrated, decode_schema
 
 LENTILS = "Recipe: slow-cooked lentil soup with cumin, carrots and lemon"
 Q4 = (

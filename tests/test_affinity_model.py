@@ -16,7 +16,7 @@ from statistics import mean
 
 import pytest
 
-from rem_agent.affinity import AffinityResult, run_pair
+from rem_agent.affinity.judge import AffinityResult, run_pair
 from rem_agent.engines import LlamaCppEngine, llama_cpp_available
 from rem_agent.errors import RemAgentError
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rem_agent.affinity import AffinityResult, run_pair, score_batch
+from rem_agent.affinity.judge import AffinityResult, run_pair, score_batch
 from rem_agent.engines import LlamaCppEngine, llama_cpp_available
 
 pytestmark = [

@@ -206,10 +206,10 @@ def test_translation_json_shape() -> None:
         "timings",
         "error",
     } <= set(data)
-    assert {"total_ms", "prefill_tokens", "generated_tokens", "tokens_per_s"} <= set(
-        data["timings"]
-    )
-    assert data["timings"]["prefill_tokens"] == 40  # 100 prompt tokens, 60 from the prefix cache
+    assert set(data["timings"]) == {"total_ms", "decode"}
+    decode = data["timings"]["decode"]
+    assert {"prefill_tokens", "generated_tokens", "forced_tokens", "tokens_per_s"} <= set(decode)
+    assert decode["prefill_tokens"] == 40  # 100 prompt tokens, 60 from the prefix cache
 
 
 def test_chat_markup_in_a_request_stays_text() -> None:
@@ -241,7 +241,7 @@ def test_a_search_without_a_topic_is_decoded_again_without_search() -> None:
     assert len(engine.calls) == 2
     assert result.explain is not None
     assert result.explain.first_answer == 'SEARCH "reflections" IN moments'
-    assert result.timings.generated_tokens == 4 + 8  # both decodes are counted
+    assert result.timings.decode.generated_tokens == 4 + 8  # both decodes are counted
     # unconstrained: one decode, never a retry (there is no grammar to retry with)
     engine.calls.clear()
     free = agent.translate("show reflections", constrain=False)

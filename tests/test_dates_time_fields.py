@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rem_agent.rem.catalog import default_catalog
-from rem_agent.request_spec import named_time_fields
+from rem_agent.translate.spec import named_time_fields
 
 P8FS = default_catalog()
 

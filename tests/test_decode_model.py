@@ -45,30 +45,27 @@ def test_jump_forward_gives_the_token_by_token_answer_on_the_dev_set(
         return sample(logits, temperature, rng)
 
     monkeypatch.setattr(decode_module, "_sample", recording)
-    agent = RemAgent(cache_size=0)
-    engine = agent.load()
+    agents = {True: RemAgent(cache_size=0)}
+    engine = agents[True].load()
+    agents[False] = RemAgent(engine_instance=engine, cache_size=0, jump_forward=False)
     cases = load_cases(Path(__file__).resolve().parent.parent / "eval" / "devset.jsonl")
     differ, model_steps, forced = [], {True: 0, False: 0}, 0
-    try:
-        for case in cases:
-            answers, closest = {}, {}
-            for jump in (True, False):
-                engine.jump_forward = jump  # type: ignore[attr-defined]
-                engine.clear_prompt_cache()  # type: ignore[attr-defined]
-                margins.clear()
-                result = agent.translate(
-                    case.nl,
-                    now=datetime.fromisoformat(case.now),
-                    tz=case.tz,
-                    profile=case.profile,
-                )
-                answers[jump], closest[jump] = result.query, min(margins, default=np.inf)
-                model_steps[jump] += len(margins)
-                forced += result.timings.forced_tokens if jump else 0
-            if answers[True] != answers[False]:
-                differ.append((case.nl, answers, closest))
-    finally:
-        engine.jump_forward = True  # type: ignore[attr-defined]
+    for case in cases:
+        answers, closest = {}, {}
+        for jump in (True, False):
+            engine.clear_prompt_cache()
+            margins.clear()
+            result = agents[jump].translate(
+                case.nl,
+                now=datetime.fromisoformat(case.now),
+                tz=case.tz,
+                profile=case.profile,
+            )
+            answers[jump], closest[jump] = result.query, min(margins, default=np.inf)
+            model_steps[jump] += len(margins)
+            forced += result.timings.decode.forced_tokens if jump else 0
+        if answers[True] != answers[False]:
+            differ.append((case.nl, answers, closest))
     assert all(min(c.values()) < NEAR_TIE for _, _, c in differ), differ
     assert len(differ) <= len(cases) // 100, differ
     assert forced > 0 and model_steps[True] < model_steps[False] / 2

@@ -17,7 +17,14 @@ import pytest
 from engine_grammars import RICH_GRAMMAR, SCHEMA, SEARCH_GRAMMAR
 from lark import Lark
 
-from rem_agent.engines import ChatMessage, Engine, LlamaCppEngine, MlxEngine, llama_cpp_available
+from rem_agent.engines import (
+    ChatMessage,
+    Engine,
+    LlamaCppEngine,
+    LocalEngine,
+    MlxEngine,
+    llama_cpp_available,
+)
 from rem_agent.errors import RemAgentError
 
 SYSTEM = ChatMessage(role="system", content="Turn search-bar text into one REM query. " * 4)
@@ -44,9 +51,9 @@ def tiny_gguf(tmp_path_factory: pytest.TempPathFactory, bundled_gguf: Path) -> P
     return write_tiny_gguf(out, tokenizer_from=bundled_gguf)
 
 
-def make_engine(kind: str, tiny_mlx_dir: Path, tiny_gguf: Path, **kwargs: Any) -> Engine:
+def make_engine(kind: str, tiny_mlx_dir: Path, tiny_gguf: Path, **kwargs: Any) -> LocalEngine:
     if kind == "mlx":
-        engine: Engine = MlxEngine(tiny_mlx_dir, model_name="tiny-mlx", **kwargs)
+        engine: LocalEngine = MlxEngine(tiny_mlx_dir, model_name="tiny-mlx", **kwargs)
     else:
         if not llama_cpp_available():
             pytest.skip("llama-cpp-python is not installed")
@@ -56,7 +63,7 @@ def make_engine(kind: str, tiny_mlx_dir: Path, tiny_gguf: Path, **kwargs: Any) -
 
 
 @pytest.fixture(scope="session", params=["mlx", "llamacpp"])
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> LocalEngine:
     # The model files are built lazily so a skipped llama.cpp run does not write a GGUF.
     mlx_dir = request.getfixturevalue("tiny_mlx_dir") if request.param == "mlx" else Path()
     gguf = request.getfixturevalue("tiny_gguf") if request.param == "llamacpp" else Path()
@@ -67,24 +74,27 @@ def lark_parser(grammar: str) -> Lark:
     return Lark(grammar, start="start", parser="earley", lexer="dynamic")
 
 
-def llguidance_tokenize(engine: Engine, text: str) -> list[int]:
-    tokenizer: llguidance.LLTokenizer = engine._llg_tokenizer  # type: ignore[attr-defined]
+def llguidance_tokenize(engine: LocalEngine, text: str) -> list[int]:
+    tokenizer: llguidance.LLTokenizer = engine.grammar_cache.tokenizer
     return tokenizer.tokenize_str(text)
 
 
-def test_engine_reports_its_name_and_model(engine: Engine) -> None:
-    assert isinstance(engine, Engine)
+def test_engine_reports_its_name_and_model(engine: LocalEngine) -> None:
+    assert isinstance(engine, Engine)  # the protocol, checked at run time too
+    info = engine.info()
+    assert (info.name, info.model, info.adapter) == (engine.name, engine.model_name, None)
+    assert info.load_seconds is not None and info.load_seconds >= 0
     assert engine.name in ("mlx", "llamacpp")
     assert engine.model_name.startswith("tiny")
 
 
-def test_load_is_idempotent(engine: Engine) -> None:
-    before = engine.grammar_cache  # type: ignore[attr-defined]
+def test_load_is_idempotent(engine: LocalEngine) -> None:
+    before = engine.grammar_cache
     engine.load()
     assert engine.grammar_cache is before  # type: ignore[attr-defined]
 
 
-def test_chat_template_is_the_models_own(engine: Engine) -> None:
+def test_chat_template_is_the_models_own(engine: LocalEngine) -> None:
     prompt = engine.render_chat(chat("notes about kafka"))
     assert prompt == (
         f"<|im_start|>system\n{SYSTEM.content}<|im_end|>\n"
@@ -92,11 +102,11 @@ def test_chat_template_is_the_models_own(engine: Engine) -> None:
         "<|im_start|>assistant\n"
     )
     # The markers are single special tokens, not text the model could echo.
-    assert engine.count_tokens("<|im_start|>") == 1
-    assert engine.count_tokens("<|im_end|>") == 1
+    assert len(engine.encode("<|im_start|>")) == 1
+    assert len(engine.encode("<|im_end|>")) == 1
 
 
-def test_bounded_grammar_outputs_are_all_valid(engine: Engine) -> None:
+def test_bounded_grammar_outputs_are_all_valid(engine: LocalEngine) -> None:
     parser = lark_parser(SEARCH_GRAMMAR)
     for query in QUERIES:
         result = engine.generate(chat(query), grammar=SEARCH_GRAMMAR, max_tokens=64)
@@ -106,7 +116,7 @@ def test_bounded_grammar_outputs_are_all_valid(engine: Engine) -> None:
         assert result.stats.generated_tokens > 0
 
 
-def test_rich_grammar_outputs_are_complete_even_at_the_token_limit(engine: Engine) -> None:
+def test_rich_grammar_outputs_are_complete_even_at_the_token_limit(engine: LocalEngine) -> None:
     parser = lark_parser(RICH_GRAMMAR)
     for query in QUERIES:
         result = engine.generate(chat(query), grammar=RICH_GRAMMAR, max_tokens=48)
@@ -116,7 +126,7 @@ def test_rich_grammar_outputs_are_complete_even_at_the_token_limit(engine: Engin
         parser.parse(result.text)
 
 
-def test_json_schema_output_is_valid(engine: Engine) -> None:
+def test_json_schema_output_is_valid(engine: LocalEngine) -> None:
     for query in QUERIES[:3]:
         result = engine.generate(chat(query), json_schema=SCHEMA, max_tokens=96)
         assert result.stop_reason == "stop", result
@@ -126,7 +136,7 @@ def test_json_schema_output_is_valid(engine: Engine) -> None:
         assert isinstance(data["limit"], int) and 1 <= data["limit"] <= 50
 
 
-def test_unconstrained_generation_is_greedy_and_clean(engine: Engine) -> None:
+def test_unconstrained_generation_is_greedy_and_clean(engine: LocalEngine) -> None:
     first = engine.generate(chat("notes about kafka"), max_tokens=24)
     again = engine.generate(chat("notes about kafka"), max_tokens=24)
     assert first.text == again.text  # greedy decoding is reproducible
@@ -137,14 +147,14 @@ def test_unconstrained_generation_is_greedy_and_clean(engine: Engine) -> None:
     assert not any(m in first.text for m in CHAT_MARKERS)
 
 
-def test_max_tokens_is_respected(engine: Engine) -> None:
+def test_max_tokens_is_respected(engine: LocalEngine) -> None:
     result = engine.generate(chat("budget"), grammar=RICH_GRAMMAR, max_tokens=3)
     assert result.stats.generated_tokens <= 3
     assert result.stop_reason == "length" or result.stats.generated_tokens < 3
 
 
-def test_grammar_compiled_once_per_text(engine: Engine) -> None:
-    cache = engine.grammar_cache  # type: ignore[attr-defined]
+def test_grammar_compiled_once_per_text(engine: LocalEngine) -> None:
+    cache = engine.grammar_cache
     grammar = SEARCH_GRAMMAR.replace("1,20", "2,19")  # a text no other test uses
     before = cache.info()
     engine.generate(chat("kafka"), grammar=grammar, max_tokens=40)
@@ -155,10 +165,10 @@ def test_grammar_compiled_once_per_text(engine: Engine) -> None:
 
 
 def test_prefix_kv_cache_is_reused_and_changes_nothing(
-    engine: Engine, tiny_mlx_dir: Path, tiny_gguf: Path
+    engine: LocalEngine, tiny_mlx_dir: Path, tiny_gguf: Path
 ) -> None:
     system_part = engine.render_chat(chat("q")).split("<|im_start|>user")[0]
-    system_tokens = engine.count_tokens(system_part)
+    system_tokens = len(engine.encode(system_part))
     engine.generate(chat("warm up the system prompt"), grammar=SEARCH_GRAMMAR, max_tokens=40)
     warm = engine.generate(chat("notes about kafka"), grammar=SEARCH_GRAMMAR, max_tokens=40)
     assert warm.stats.cached_prompt_tokens >= system_tokens
@@ -171,7 +181,7 @@ def test_prefix_kv_cache_is_reused_and_changes_nothing(
     assert cold.text == warm.text
 
 
-def test_threads_share_one_engine(engine: Engine) -> None:
+def test_threads_share_one_engine(engine: LocalEngine) -> None:
     expected = {
         q: engine.generate(chat(q), grammar=SEARCH_GRAMMAR, max_tokens=40).text for q in QUERIES[:4]
     }
@@ -193,7 +203,7 @@ def test_threads_share_one_engine(engine: Engine) -> None:
     assert got == expected
 
 
-def test_bad_requests_are_refused_clearly(engine: Engine) -> None:
+def test_bad_requests_are_refused_clearly(engine: LocalEngine) -> None:
     with pytest.raises(RemAgentError, match=r"does not compile|not valid"):
         engine.generate(chat("x"), grammar='start: "unterminated', max_tokens=4)
     with pytest.raises(RemAgentError, match="not both"):
@@ -202,10 +212,10 @@ def test_bad_requests_are_refused_clearly(engine: Engine) -> None:
         engine.generate([], max_tokens=4)
 
 
-def test_stats_add_up(engine: Engine) -> None:
+def test_stats_add_up(engine: LocalEngine) -> None:
     result = engine.generate(chat("who is sarah chen"), grammar=SEARCH_GRAMMAR, max_tokens=40)
     s = result.stats
-    assert s.prompt_tokens == engine.count_tokens(engine.render_chat(chat("who is sarah chen")))
+    assert s.prompt_tokens == len(engine.encode(engine.render_chat(chat("who is sarah chen"))))
     assert s.total_ms >= s.prefill_ms + s.decode_ms - 1.0
     assert s.tokens_per_s > 0
 
@@ -230,18 +240,18 @@ def test_llamacpp_cached_count_matches_llama_cpps_own_counters(
 
     # llama.cpp counts every batch of more than one token as prompt evaluation, and
     # jump-forward appends forced tokens in such batches: this checks the prefix alone.
-    engine.jump_forward = False  # type: ignore[attr-defined]
     ctx = engine._llama.ctx  # type: ignore[attr-defined]
-    engine.generate(chat("warm up the system prompt"), grammar=SEARCH_GRAMMAR, max_tokens=40)
+    one_by_one = {"grammar": SEARCH_GRAMMAR, "max_tokens": 40, "jump_forward": False}
+    engine.generate(chat("warm up the system prompt"), **one_by_one)
     for query in ("notes about kafka", "who is sarah chen"):
         llama_cpp.llama_perf_context_reset(ctx)
-        result = engine.generate(chat(query), grammar=SEARCH_GRAMMAR, max_tokens=40)
+        result = engine.generate(chat(query), **one_by_one)
         evaluated = llama_cpp.llama_perf_context(ctx).n_p_eval
         assert result.stats.cached_prompt_tokens > 0
         assert evaluated == result.stats.prompt_tokens - result.stats.cached_prompt_tokens
 
 
-def test_cancel_stops_decoding_before_the_next_token(engine: Engine) -> None:
+def test_cancel_stops_decoding_before_the_next_token(engine: LocalEngine) -> None:
     cancel = threading.Event()
     cancel.set()
     out = engine.generate(chat("budget"), max_tokens=40, cancel=cancel)
@@ -252,7 +262,7 @@ def test_cancel_stops_decoding_before_the_next_token(engine: Engine) -> None:
     assert out.stop_reason == "cancelled" and out.stats.generated_tokens < 400
 
 
-def test_seeded_sampling_is_reproducible_and_varied(engine: Engine) -> None:
+def test_seeded_sampling_is_reproducible_and_varied(engine: LocalEngine) -> None:
     runs = [
         engine.generate(chat("x"), grammar=SEARCH_GRAMMAR, temperature=1.0, seed=s).text
         for s in (1, 1, 2, 3, 4)
@@ -262,7 +272,7 @@ def test_seeded_sampling_is_reproducible_and_varied(engine: Engine) -> None:
     assert all(lark_parser(SEARCH_GRAMMAR).parse(text) for text in runs)
 
 
-def test_json_schema_property_order_is_kept(engine: Engine) -> None:
+def test_json_schema_property_order_is_kept(engine: LocalEngine) -> None:
     schema = {
         "type": "object",
         "properties": {"z": {"type": "integer"}, "a": {"type": "integer"}},
@@ -272,6 +282,6 @@ def test_json_schema_property_order_is_kept(engine: Engine) -> None:
     out = engine.generate(chat("x"), json_schema=schema, max_tokens=40)
     if out.stop_reason == "stop":
         assert list(json.loads(out.text)) == ["z", "a"]
-    matcher = engine.grammar_cache.matcher(json_schema=schema)  # type: ignore[attr-defined]
+    matcher = engine.grammar_cache.matcher(json_schema=schema)
     tokens = llguidance_tokenize(engine, '{"z":1,"a":2}')
     assert matcher.validate_tokens(tokens) == len(tokens)

@@ -63,12 +63,10 @@ def run(
     result = decode(
         session,
         [1, 2, 3],
-        DecodeParams(**params),  # type: ignore[arg-type]
+        DecodeParams(no_repeat=no_repeat, jump_forward=jump_forward, **params),  # type: ignore[arg-type]
         matcher=matcher(lark) if lark else None,
         closer=CLOSER,
         is_stop=lambda t: t == EOS,
-        no_repeat=no_repeat,
-        jump_forward=jump_forward,
     )
     return bytes(result.tokens).decode(), result
 
@@ -82,8 +80,8 @@ def test_forced_bytes_are_appended_in_one_step() -> None:
     assert text == "SELECT * FROM moments LIMIT 5"
     # 'S' sampled, 'ELECT * FROM ' forced; 'm' sampled, 'oments' forced, ...
     assert session.fed[0] == list(b"SELECT * FROM ")
-    assert result.forced_tokens == len(text) - 4  # four bytes were the model's choice
-    assert result.model_steps == len(session.fed)
+    assert result.stats.forced_tokens == len(text) - 4  # four bytes were the model's choice
+    assert result.stats.model_steps == len(session.fed)
     assert result.stop_reason == "stop"
 
 
@@ -93,16 +91,15 @@ def test_without_jump_forward_the_text_is_the_same_one_token_a_step() -> None:
     result = decode(
         slow_session,
         [1],
-        DecodeParams(),
+        DecodeParams(jump_forward=False),
         matcher=matcher(KEYWORDS),
         closer=CLOSER,
         is_stop=lambda t: t == EOS,
-        jump_forward=False,
     )
     assert bytes(result.tokens).decode() == fast[0]
-    assert result.forced_tokens == 0
+    assert result.stats.forced_tokens == 0
     assert all(len(step) == 1 for step in slow_session.fed)
-    assert result.model_steps > fast[1].model_steps
+    assert result.stats.model_steps > fast[1].stats.model_steps
 
 
 def test_a_complete_grammar_stops_without_another_model_step() -> None:
@@ -122,13 +119,13 @@ def test_budget_cuts_back_to_the_longest_complete_answer() -> None:
     # Prefers to go on: a comma whenever allowed, then letters, closing only when forced.
     text, result = run(Scripted(b",(a)"), grammar, max_tokens=16, no_repeat=False)
     assert text == "(aaaaa),(aaaaa)"
-    assert result.stop_reason == "length" and result.dropped_tokens == 1
+    assert result.stop_reason == "length" and result.stats.dropped_tokens == 1
 
 
 def test_budget_closes_an_answer_that_has_no_complete_prefix() -> None:
     text, result = run(Scripted(b"a"), 'start: "(" /[a-z]{1,50}/ ")"', max_tokens=10)
     assert text == "(" + "a" * 8 + ")"  # the last 'a' undone, the parenthesis closed
-    assert (result.dropped_tokens, result.closed_tokens) == (1, 1)
+    assert (result.stats.dropped_tokens, result.stats.closed_tokens) == (1, 1)
 
 
 # Like a time-required WHERE: conditions first, then the one time range, which the
@@ -147,7 +144,7 @@ def test_a_looping_model_still_ends_with_the_required_time_range(budget: int) ->
     assert len(result.tokens) <= budget
     assert text.endswith("created_at >= '2026-11-16' AND created_at < '2026-11-23'"), text
     assert matcher(TIMED).consume_tokens(result.tokens)
-    assert result.closed_tokens > 0
+    assert result.stats.closed_tokens > 0
 
 
 def test_a_repeated_condition_before_a_required_time_range_gives_way_to_it() -> None:
@@ -159,14 +156,14 @@ def test_a_repeated_condition_before_a_required_time_range_gives_way_to_it() -> 
         + "n" * 20
         + "' AND created_at >= '2026-11-16' AND created_at < '2026-11-23'"
     )
-    assert result.repeats_undone == 1 and result.closed_tokens == 0
+    assert result.stats.repeats_undone == 1 and result.stats.closed_tokens == 0
 
 
 def test_a_budget_too_small_for_any_answer_keeps_the_models_text() -> None:
     # The time range alone is 56 bytes: no closing fits in 40, so no guarantee, and
     # the model decodes on to the budget (its answer is invalid, which the agent says).
     text, result = run(Scripted(b"nxyz"), TIMED, max_tokens=40)
-    assert len(text) == 40 and result.closed_tokens == 0
+    assert len(text) == 40 and result.stats.closed_tokens == 0
 
 
 def test_closer_finds_nothing_beyond_its_limit_and_leaves_the_matcher_alone() -> None:
@@ -185,7 +182,7 @@ def test_closer_finds_nothing_beyond_its_limit_and_leaves_the_matcher_alone() ->
 def test_unconstrained_decoding_is_greedy_until_the_budget() -> None:
     text, result = run(Scripted(b"z"), None, max_tokens=4)
     assert text == "zzzz" and result.stop_reason == "length"
-    assert result.forced_tokens == 0 and result.model_steps == 3
+    assert result.stats.forced_tokens == 0 and result.stats.model_steps == 3
 
 
 def test_cancel_is_checked_before_every_step() -> None:
@@ -236,7 +233,7 @@ def test_a_verbatim_repeat_is_undone_and_the_chain_ends() -> None:
     session = Scripted(b" xa'")  # "x = 'xxx' AND x = 'xxx' AND ..." forever, if let
     text, result = run(session, CHAIN, max_tokens=100)
     assert text == "x = 'xxx'"
-    assert result.repeats_undone == 1 and result.stop_reason == "stop"
+    assert result.stats.repeats_undone == 1 and result.stop_reason == "stop"
     # The KV cache holds exactly the answer's tokens but the last, as after any decode.
     assert session.sequence == list(text.encode())[: len(session.sequence)]
 
@@ -244,7 +241,7 @@ def test_a_verbatim_repeat_is_undone_and_the_chain_ends() -> None:
 def test_without_no_repeat_the_model_spends_its_budget_repeating() -> None:
     text, result = run(Scripted(b" xa'"), CHAIN, max_tokens=100, no_repeat=False)
     assert text.count("x = 'xxx'") > 5
-    assert result.repeats_undone == 0
+    assert result.stats.repeats_undone == 0
 
 
 def test_a_repeat_reaching_back_into_the_kv_cache_is_rewound() -> None:

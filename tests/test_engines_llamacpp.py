@@ -66,7 +66,7 @@ def test_real_model_reuses_the_system_prompt_kv_cache(
     system_part = engine.render_chat(chat("q")).split("<|im_start|>user")[0]
     engine.generate(chat("warm the cache"), grammar=rem_grammar, max_tokens=8)
     warm = engine.generate(chat("notes about kafka"), grammar=rem_grammar, max_tokens=8)
-    assert warm.stats.cached_prompt_tokens >= engine.count_tokens(system_part)
+    assert warm.stats.cached_prompt_tokens >= len(engine.encode(system_part))
 
     fresh = LlamaCppEngine(engine.model_path, model_name="qwen2.5-coder-0.5b")
     cold = fresh.generate(chat("notes about kafka"), grammar=rem_grammar, max_tokens=8)

@@ -14,6 +14,7 @@ from rem_agent.agent import RemAgent
 from rem_agent.cli import main
 from rem_agent.evaluation.dataset import load_cases
 from rem_agent.evaluation.runner import Variant, markdown, run_eval, variants_for
+from rem_agent.models.adapters import Adapter
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "eval" / "devset.jsonl"
@@ -61,16 +62,15 @@ def test_variants_of_two_agents_rotate_and_report_their_prompt() -> None:
     cases = load_cases(DEVSET)[:8]
     seen: dict[str, list[str]] = {"base": [], "adapter": []}
 
-    def scripted(label: str) -> ScriptedEngine:
+    def scripted(label: str, adapter: Adapter | None = None) -> ScriptedEngine:
         def answer(user_msg: str, grammar: str | None) -> str:
             seen[label].append(user_msg)
             return 'LOOKUP "x"'
 
-        return ScriptedEngine(answer=answer)
+        return ScriptedEngine(answer=answer, adapter=adapter)
 
     base = RemAgent(engine_instance=scripted("base"), cache_size=0)
-    adapted_engine = scripted("adapter")
-    adapted_engine.adapter = fake_adapter()
+    adapted_engine = scripted("adapter", fake_adapter())
     adapted = RemAgent(engine_instance=adapted_engine, cache_size=0)
     variants: list[Variant] = [
         *variants_for(base, (True, False), label="base"),
@@ -119,4 +119,4 @@ def test_eval_limit_5_with_the_real_model(tmp_path: Path) -> None:
     assert mode["constrained"] is True
     assert len(mode["cases"]) == 5
     assert mode["summary"]["valid_pct"] == 100.0  # the grammar guarantees validity
-    assert all(c["total_ms"] > 0 for c in mode["cases"])
+    assert all(c["timings"]["total_ms"] > 0 for c in mode["cases"])

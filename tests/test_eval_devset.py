@@ -17,9 +17,9 @@ import pytest
 
 from rem_agent.dates import resolve_dates
 from rem_agent.evaluation.dataset import load_cases
-from rem_agent.prompts import PromptLibrary
 from rem_agent.rem import Profile, check_rem
 from rem_agent.train.calendar import literals
+from rem_agent.translate.prompts import PromptLibrary
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "eval" / "devset.jsonl"

@@ -26,7 +26,7 @@ from rem_agent.agent import RemAgent
 from rem_agent.rem import DecodeSpec, Profile, ast, check_rem, decode_grammar, default_catalog
 from rem_agent.rem.profile import PROFILE_RULES, SQL_WRITE_KEYWORDS
 from rem_agent.rem.render import render, render_condition
-from rem_agent.request_spec import where_unsayable
+from rem_agent.translate.review import where_unsayable
 
 P8FS = default_catalog()
 NOW = datetime(2026, 11, 26, 10, 30)

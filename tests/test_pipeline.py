@@ -10,16 +10,22 @@ from typing import Any
 import pytest
 from fakes import ScriptedEngine
 
-from rem_agent.pipeline import Cancelled, Pipeline
-from rem_agent.prompts import PromptLibrary
 from rem_agent.rem import default_catalog
-from rem_agent.request import TranslateOptions, prepare
-from rem_agent.request_spec import Narrowing
-from rem_agent.translation import Translation
+from rem_agent.translate.pipeline import Cancelled, Pipeline, PipelineSettings
+from rem_agent.translate.prompts import PromptLibrary
+from rem_agent.translate.request import ForModel, TranslateOptions, for_model
+from rem_agent.translate.spec import Narrowing
+from rem_agent.translate.translation import Translation
 
 NOW = datetime(2026, 11, 26, 10, 30)
 CATALOG = default_catalog()
-PROMPTS = PromptLibrary()
+PROMPTS = PromptLibrary().for_catalog(CATALOG)
+
+
+def prepared(text: str) -> ForModel:
+    return for_model(text, TranslateOptions(now=NOW), CATALOG)
+
+
 ANSWER = (
     "SEARCH \"kafka\" IN resources WHERE created_at >= '2026-11-16' AND created_at < '2026-11-23'"
 )
@@ -27,9 +33,8 @@ ANSWER = (
 
 def _run(**settings: Any) -> tuple[ScriptedEngine, Translation]:
     engine = ScriptedEngine(lambda user, grammar: ANSWER)
-    pipeline = Pipeline(engine=engine, prompts=PROMPTS, catalog=CATALOG, **settings)
-    prepared = prepare("kafka notes from last week", TranslateOptions(now=NOW), CATALOG)
-    return engine, pipeline.run(prepared)
+    pipeline = Pipeline(engine=engine, prompts=PROMPTS, settings=PipelineSettings(**settings))
+    return engine, pipeline.translate(prepared("kafka notes from last week"))
 
 
 def test_a_prepared_request_goes_through_once() -> None:
@@ -44,10 +49,12 @@ def test_a_prepared_request_goes_through_once() -> None:
 
 def test_narrowings_are_settings_of_the_pipeline() -> None:
     narrow, free = ScriptedEngine(lambda u, g: ANSWER), ScriptedEngine(lambda u, g: ANSWER)
-    prepared = prepare("kafka notes from last week", TranslateOptions(now=NOW), CATALOG)
-    Pipeline(engine=narrow, prompts=PROMPTS, catalog=CATALOG).run(prepared)
-    loose = Narrowing(words=False, time_fields=False, require_time=False)
-    Pipeline(engine=free, prompts=PROMPTS, catalog=CATALOG, narrowing=loose).run(prepared)
+    request = prepared("kafka notes from last week")
+    Pipeline(engine=narrow, prompts=PROMPTS).translate(request)
+    loose = PipelineSettings(
+        narrowing=Narrowing(words=False, time_fields=False, require_time=False)
+    )
+    Pipeline(engine=free, prompts=PROMPTS, settings=loose).translate(request)
     [(_, narrow_grammar)], [(_, free_grammar)] = narrow.calls, free.calls
     assert narrow_grammar is not None and free_grammar is not None
     assert "(?:kafka" in narrow_grammar.lower() and "(?:kafka" not in free_grammar.lower()
@@ -58,9 +65,10 @@ def test_narrowings_are_settings_of_the_pipeline() -> None:
     )
 
 
-def test_the_budget_and_style_reach_the_engine() -> None:
-    engine, result = _run(max_tokens=48, style="compact")
-    assert engine.params[0].max_tokens == 48
+def test_the_budget_style_and_decoding_reach_the_engine() -> None:
+    engine, result = _run(max_tokens=48, style="compact", jump_forward=False, no_repeat=False)
+    params = engine.params[0]
+    assert (params.max_tokens, params.jump_forward, params.no_repeat) == (48, False, False)
     assert len(engine.calls[0][0]) == 2  # compact: system + request, no examples
     assert result.explain is None
 
@@ -71,6 +79,5 @@ def test_a_set_cancel_event_stops_it_before_the_model() -> None:
     engine = ScriptedEngine(lambda u, g: pytest.fail("the model ran"))
     cancel = threading.Event()
     cancel.set()
-    prepared = prepare("kafka notes", TranslateOptions(now=NOW), CATALOG)
     with pytest.raises(Cancelled):
-        Pipeline(engine=engine, prompts=PROMPTS, catalog=CATALOG).run(prepared, cancel=cancel)
+        Pipeline(engine=engine, prompts=PROMPTS).translate(prepared("kafka notes"), cancel=cancel)

@@ -7,12 +7,17 @@ import re
 import pytest
 
 from rem_agent.dates import resolve_dates
-from rem_agent.prompts import PromptLibrary
 from rem_agent.rem import Profile, check_rem, default_catalog
 from rem_agent.rem.catalog import Catalog, FieldSpec, FieldType, TableSpec
-from rem_agent.request import dates_of
+from rem_agent.translate.prompts import PromptLibrary
+from rem_agent.translate.request import ForModel, TranslateOptions, for_model
 
 LIBRARY = PromptLibrary()
+PROMPTS = LIBRARY.for_catalog(default_catalog())
+
+
+def prepared(text: str) -> ForModel:
+    return for_model(text, TranslateOptions(now=LIBRARY.examples_now), default_catalog())
 
 
 @pytest.mark.parametrize("example", LIBRARY.examples, ids=lambda e: e.request[:30])
@@ -50,28 +55,17 @@ def test_selection_prefers_similar_examples(request_text: str, expected_in_top: 
 
 
 def test_built_prompt_shape() -> None:
-    resolution = resolve_dates("kafka notes from last week", now=LIBRARY.examples_now)
-    built = LIBRARY.build(
-        "kafka notes from last week",
-        dates_of(resolution),
-        without_dates=resolution.without_phrases("kafka notes from last week"),
-        catalog=default_catalog(),
-        profile=Profile.REM,
-        k=2,
-    )
+    request = prepared("kafka notes from last week")
+    built = PROMPTS.build(request.text, request.intervals, profile=Profile.REM, k=2)
     roles = [m.role for m in built.messages]
     assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
     assert built.static_messages == 1
     assert "moment_type (one of conversation|meeting" in built.messages[0].content
     assert built.messages[-1].content.endswith("until '2026-11-23'")
-    p8fs = LIBRARY.build(
-        "x", (), without_dates="x", catalog=default_catalog(), profile=Profile.P8FS, k=0
-    )
+    p8fs = PROMPTS.build(prepared("x").text, (), profile=Profile.P8FS, k=0)
     assert "no FUZZY" in p8fs.messages[0].content
     # The system prompt does not depend on the request: it is the cached prefix.
-    other = LIBRARY.build(
-        "y", (), without_dates="y", catalog=default_catalog(), profile=Profile.P8FS, k=0
-    )
+    other = PROMPTS.build(prepared("y").text, (), profile=Profile.P8FS, k=0)
     assert other.messages[0] == p8fs.messages[0]
 
 
@@ -82,7 +76,7 @@ def test_custom_catalog_hides_examples_it_cannot_run() -> None:
         fields=(FieldSpec(name="opened_at", type=FieldType.TIMESTAMP),),
     )
     catalog = Catalog(name="t", tables=(table,), default_table="tickets")
-    usable = LIBRARY.usable(catalog, Profile.REM)
+    usable = LIBRARY.for_catalog(catalog).usable[Profile.REM]
     assert usable and all(check_rem(e.rem, catalog=catalog).valid for e in usable)
     assert all(" FROM " not in e.rem for e in usable)
 
@@ -90,17 +84,9 @@ def test_custom_catalog_hides_examples_it_cannot_run() -> None:
 def test_selection_ignores_date_words() -> None:
     """'kafka notes from last week' is about kafka notes: it must not pick an example for
     sharing 'last week' with it."""
-    request = "kafka notes from last week"
-    resolution = resolve_dates(request, now=LIBRARY.examples_now)
-    built = LIBRARY.build(
-        request,
-        dates_of(resolution),
-        without_dates=resolution.without_phrases(request),
-        catalog=default_catalog(),
-        profile=Profile.REM,
-        k=4,
-    )
+    request = prepared("kafka notes from last week")
+    built = PROMPTS.build(request.text, request.intervals, profile=Profile.REM, k=4)
     closest = built.examples[-1]
     assert "kafka" in closest.request or "notes" in closest.request, closest.request
-    assert all(e.topic.strip() for e in LIBRARY.examples)
-    assert "last week" not in " ".join(e.topic for e in LIBRARY.examples)
+    assert all(e.compared.strip() for e in LIBRARY.examples)
+    assert "last week" not in " ".join(e.compared for e in LIBRARY.examples)

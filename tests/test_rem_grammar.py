@@ -9,7 +9,8 @@ import llguidance
 import pytest
 from lark import Lark
 
-from rem_agent.rem import DecodeSpec, Profile, TimeRange, decode_grammar, default_catalog
+from rem_agent.interval import Interval
+from rem_agent.rem import DecodeSpec, Profile, decode_grammar, default_catalog
 from rem_agent.rem.grammar import grammar_source, parse_grammar
 from rem_agent.resources import data_dir
 
@@ -71,7 +72,7 @@ def test_decode_grammar_is_canonical_and_specialised(profile: Profile) -> None:
     spec = DecodeSpec(
         catalog=default_catalog(),
         profile=profile,
-        time_ranges=(TimeRange(start="2026-11-16", end="2026-11-23"),),
+        time_ranges=(Interval(start="2026-11-16", end="2026-11-23"),),
     )
     text = decode_grammar(spec)
     assert "%ignore" not in text and not re.search(r'[A-Z]"i\b', text)

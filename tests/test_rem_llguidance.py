@@ -20,7 +20,8 @@ from rem_strategies import all_types_catalog, statements
 from specs import spec_of
 
 from rem_agent.engines.constraint import GrammarCache, parser_limits
-from rem_agent.rem import DecodeSpec, Profile, TimeRange, decode_grammar, default_catalog, render
+from rem_agent.interval import Interval
+from rem_agent.rem import DecodeSpec, Profile, decode_grammar, default_catalog, render
 from rem_agent.rem.simplify import simplify
 
 pytestmark = pytest.mark.model  # the real tokenizer comes from the bundled GGUF
@@ -49,7 +50,7 @@ SPECS = {
     "p8fs": DecodeSpec(catalog=P8FS, profile=Profile.P8FS),
     "all-types": DecodeSpec(catalog=ANY_TYPES),
     "dated": DecodeSpec(
-        catalog=P8FS, time_ranges=(TimeRange(start="2026-11-16", end="2026-11-23"),)
+        catalog=P8FS, time_ranges=(Interval(start="2026-11-16", end="2026-11-23"),)
     ),
 }
 
@@ -154,7 +155,7 @@ def test_limits_still_allow_their_maximum(text: str, ll_tokenizer, qwen_tokenize
 
 REQUIRED = DecodeSpec(
     catalog=P8FS,
-    time_ranges=(TimeRange(start="2026-11-25", end="2026-11-26"), TimeRange(start="2026-11-23")),
+    time_ranges=(Interval(start="2026-11-25", end="2026-11-26"), Interval(start="2026-11-23")),
     require_time=True,
 )
 
@@ -209,7 +210,7 @@ def test_dated_grammar_allows_only_resolved_boundaries(ll_tokenizer, qwen_tokeni
 
 
 # ---------------------------------------------------------------- one request's grammar
-# `rem_agent.request_spec` narrows the grammar to the request's words and time fields.
+# `rem_agent.translate.spec` narrows the grammar to the request's words and time fields.
 
 NOW = datetime(2026, 11, 26, 10, 30)
 

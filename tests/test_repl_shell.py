@@ -18,6 +18,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.vt100 import Vt100_Output
 
 from rem_agent.agent import Cancelled, RemAgent
+from rem_agent.engines.base import ChatMessage, DecodeParams, Generation
 from rem_agent.errors import RemAgentError
 from rem_agent.rem.profile import Profile
 from rem_agent.repl import display
@@ -148,12 +149,12 @@ class CancellableEngine(ScriptedEngine):
         super().__init__(lambda user, grammar: 'LOOKUP "never"')
         self.saw_cancel = threading.Event()
 
-    def generate(self, messages, *, cancel: threading.Event | None = None, **kw):  # type: ignore[no-untyped-def,override]
-        assert cancel is not None
-        if cancel.wait(10):
+    def answer_for(self, messages: list[ChatMessage], params: DecodeParams) -> Generation:
+        assert params.cancel is not None
+        if params.cancel.wait(10):
             self.saw_cancel.set()
             raise Cancelled("stopped mid-decode")
-        return super().generate(messages, **kw)
+        return super().answer_for(messages, params)
 
 
 def test_cancel_event_reaches_an_engine_that_takes_it() -> None:

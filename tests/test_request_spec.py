@@ -1,4 +1,4 @@
-"""What a request lets the decoder write (rem_agent.request_spec); the grammar side of it
+"""What a request lets the decoder write (rem_agent.translate.spec); the grammar side of it
 runs through llguidance in test_rem_llguidance.py."""
 
 from __future__ import annotations
@@ -8,16 +8,17 @@ from datetime import datetime
 import pytest
 from specs import spec_of
 
-from rem_agent.rem import Profile, TimeRange, decode_grammar, default_catalog
+from rem_agent.interval import Interval
+from rem_agent.rem import Profile, decode_grammar, default_catalog
 from rem_agent.rem.decode_spec import DecodeSpec
-from rem_agent.request_spec import (
+from rem_agent.translate.review import search_without_topic
+from rem_agent.translate.spec import (
     MAX_WORDS,
     named_enum_values,
     named_time_fields,
     names_kind,
     names_value,
     request_words,
-    search_without_topic,
 )
 
 NOW = datetime(2026, 11, 26, 10, 30)
@@ -63,7 +64,9 @@ def test_date_phrases_are_not_words() -> None:
     assert "kafka" in spec.words
     assert not {"last", "week"} & set(spec.words)
     assert spec.require_time
-    assert spec.time_ranges == (TimeRange(start="2026-11-16", end="2026-11-23"),)
+    assert spec.time_ranges == (
+        Interval(text="from last week", start="2026-11-16", end="2026-11-23"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -186,7 +189,7 @@ def test_search_without_topic(query: str, topicless: bool) -> None:
 
 def test_names_joined_by_a_hyphen_or_apostrophe_get_their_title_case() -> None:
     """ "whos mohammed al-farsi" must be able to become LOOKUP "Mohammed Al-Farsi"."""
-    from rem_agent.request_spec import request_words
+    from rem_agent.translate.spec import request_words
 
     assert "Al-Farsi" in request_words("whos mohammed al-farsi")
     assert "O'Neill" in request_words("siobhán o'neill")

@@ -1,4 +1,4 @@
-"""Hostile input keeps no payload (issue 15): rem_agent.screen, and what it does to the
+"""Hostile input keeps no payload (issue 15): rem_agent.translate.screen, and what it does to the
 decode spec, the grammar (real llguidance, byte tokenizer) and the agent, without a model."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from specs import spec_of
 from rem_agent.agent import RemAgent
 from rem_agent.errors import UsageError
 from rem_agent.rem import DecodeSpec, Profile, decode_grammar, default_catalog
-from rem_agent.screen import screen_request
+from rem_agent.translate.screen import screen_request
 
 P8FS = default_catalog()
 NOW = datetime(2026, 11, 26, 10, 30)

@@ -362,10 +362,10 @@ def test_openapi_shows_the_request_bodies() -> None:
 
 
 class _BuggyAgent(RemAgent):
-    def run(self, prepared: Prepared, **kwargs: Any) -> Translation:
+    def answer(self, prepared: Prepared, **kwargs: Any) -> Translation:
         if kwargs.get("cancel") is not None and not kwargs["cancel"].is_set():
             raise RuntimeError("secret internal detail")
-        return super().run(prepared, **kwargs)
+        return super().answer(prepared, **kwargs)
 
 
 def test_a_bug_is_a_500_without_a_traceback_or_internals() -> None:

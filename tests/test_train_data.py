@@ -157,10 +157,9 @@ def _pairs(n: int = 40) -> list[Pair]:
 def test_rows_are_exactly_the_prompt_the_agent_builds_with_an_adapter() -> None:
     """Training and inference see the same tokens: the agent with an adapter sends the
     engine the same system and user messages that the training row holds."""
-    engine = ScriptedEngine(answer=lambda _m, _g: 'LOOKUP "x"')
-    engine.adapter = fake_adapter()
+    engine = ScriptedEngine(answer=lambda _m, _g: 'LOOKUP "x"', adapter=fake_adapter())
     agent = RemAgent(engine_instance=engine, cache_size=0)
-    from rem_agent.prompts import PromptLibrary
+    from rem_agent.translate.prompts import PromptLibrary
 
     prompts = PromptLibrary()
     for pair in _pairs():

@@ -71,7 +71,9 @@ def test_p8fs_profile_on_the_real_model(agent: RemAgent) -> None:
 def test_second_request_reuses_the_prompt_prefix(agent: RemAgent) -> None:
     agent.translate("notes about rust", now=NOW)
     result = agent.translate("notes about golang", now=NOW)
-    assert result.timings.cached_prompt_tokens > 200  # the system prompt is not prefilled again
+    assert (
+        result.timings.decode.cached_prompt_tokens > 200
+    )  # the system prompt is not prefilled again
 
 
 def test_cli_translate_json_on_the_real_model() -> None:

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import SamplingEngine
 
 from rem_agent.agent import RemAgent
 from rem_agent.dates import resolve_dates
-from rem_agent.engines.base import Generation
 from rem_agent.rem import Profile, check_rem
 
 pytestmark = pytest.mark.model  # the real tokenizer comes from the bundled GGUF
@@ -62,29 +62,17 @@ def requests(n: int = 200, times: list[str] = TIMES) -> list[tuple[str, Profile,
     return out
 
 
-class Sampling:
-    """Wraps a real engine: same decoding, but sampled with a fresh seed per call."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.name, self.model_name, self.seed = inner, inner.name, "tiny-random", 0
-
-    def load(self, progress: Any = None) -> None:
-        self.inner.load(progress)
-
-    def generate(self, messages: Any, **kwargs: Any) -> Generation:
-        self.seed += 1
-        return self.inner.generate(messages, temperature=1.0, seed=self.seed, **kwargs)
-
-
 def run_all(engine: Any, budget: int, cases: list[tuple[str, Profile, str]]) -> Counter[str]:
-    agent = RemAgent(engine_instance=Sampling(engine), examples=0, max_tokens=budget, cache_size=0)
+    agent = RemAgent(
+        engine_instance=SamplingEngine(engine), examples=0, max_tokens=budget, cache_size=0
+    )
     kinds: Counter[str] = Counter()
     ended = 0
     for text, profile, tz in cases:
         result = agent.translate(text, now=NOW, profile=profile, tz=tz)
         assert result.valid, (text, profile, tz, result.error)
         # Two decodes when the first answer was a SEARCH without a topic: each in budget.
-        assert result.timings.generated_tokens <= 2 * budget
+        assert result.timings.decode.generated_tokens <= 2 * budget
         ended += any("token limit" in w for w in result.warnings)
         checked = check_rem(result.query or "", profile=profile)
         assert checked.valid and checked.canonical == result.query

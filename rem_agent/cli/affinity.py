@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from rem_agent.affinity import (
+from rem_agent.affinity.judge import (
     DEFAULT_MIN_SCORE,
     MAX_TEXT_CHARS,
     AffinityResult,

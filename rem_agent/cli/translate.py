@@ -109,12 +109,12 @@ def _print_explain(result: Translation) -> None:
             print(f"  first  {result.explain.first_answer!r} (no topic: decoded again)", file=err)
         if result.explain.raw_output is not None:
             print(f"  output {result.explain.raw_output!r}", file=err)
-    t = result.timings
+    t, stats = result.timings, result.timings.decode
     print(
-        f"  time   {t.total_ms:.0f} ms; prompt {t.prefill_tokens} new + "
-        f"{t.cached_prompt_tokens} cached tokens; {t.generated_tokens} generated "
-        f"({t.forced_tokens} forced by the grammar) at "
-        f"{t.tokens_per_s:.1f} tok/s; engine {result.engine}, model {result.model}, "
+        f"  time   {t.total_ms:.0f} ms; prompt {stats.prefill_tokens} new + "
+        f"{stats.cached_prompt_tokens} cached tokens; {stats.generated_tokens} generated "
+        f"({stats.forced_tokens} forced by the grammar) at "
+        f"{stats.tokens_per_s:.1f} tok/s; engine {result.engine}, model {result.model}, "
         f"source {result.source}",
         file=err,
     )

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from rem_agent.dates.literals import format_literal
+from rem_agent.interval import Interval
 
 WeekStart = Literal["monday", "sunday"]
 
@@ -49,6 +50,11 @@ class DateRange(BaseModel):
     def end_literal(self) -> str | None:
         return None if self.end is None else format_literal(self.end)
 
+    @property
+    def interval(self) -> Interval:
+        """The phrase and its bounds as REM literals: what the rest of rem-agent reads."""
+        return Interval(text=self.text, start=self.start_literal(), end=self.end_literal())
+
 
 class Unresolved(BaseModel):
     """A temporal phrase that was recognised but not resolved, and why."""
@@ -70,6 +76,10 @@ class DateResolution(BaseModel):
     unresolved: list[Unresolved]
     now: datetime
     tz: str
+
+    @property
+    def intervals(self) -> tuple[Interval, ...]:
+        return tuple(r.interval for r in self.ranges)
 
     @property
     def spans(self) -> list[tuple[int, int]]:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 if TYPE_CHECKING:
-    from rem_agent.engines.constraint import GrammarCache
-    from rem_agent.engines.decode import KVSession
     from rem_agent.models.adapters import Adapter
 
 Role = Literal["system", "user", "assistant"]
@@ -42,63 +39,115 @@ class ChatMessage(BaseModel):
     content: str
 
 
-class GenerationStats(BaseModel):
-    """Timings and token counts of one `generate` call.
+class DecodeStats(BaseModel):
+    """How one decode went: token counts and times. The decode loop fills it once; the
+    engine adds its `total_ms`; a retry adds two with `then`; `Translation.timings` and
+    the eval runner hold it as it is.
 
     `cached_prompt_tokens` of the `prompt_tokens` were served from the KV cache, so only
-    `prompt_tokens - cached_prompt_tokens` were prefilled. `tokens_per_s` is the decode
-    rate (generated tokens, forced ones included, over decode time).
+    `prefill_tokens` were evaluated. `tokens_per_s` is the decode rate (generated tokens,
+    forced ones included, over decode time).
     """
 
-    prompt_tokens: int = Field(ge=0)
-    cached_prompt_tokens: int = Field(ge=0)
-    generated_tokens: int = Field(ge=0)
-    prefill_ms: float = Field(ge=0)
-    decode_ms: float = Field(ge=0)
-    total_ms: float = Field(ge=0)
-    tokens_per_s: float = Field(ge=0)
+    model_config = ConfigDict(frozen=True)
+
+    prompt_tokens: int = Field(default=0, ge=0)
+    cached_prompt_tokens: int = Field(default=0, ge=0)
+    generated_tokens: int = Field(default=0, ge=0)
     # Of the generated tokens, how many the grammar forced and jump-forward appended
     # without a model step of their own; and the model steps after the prompt.
     forced_tokens: int = Field(default=0, ge=0)
     model_steps: int = Field(default=0, ge=0)
     # At the token limit: tokens undone, and tokens the closer appended to finish the
-    # answer (engines.closing); a complete answer in budget has neither.
+    # answer (engines.closing); a complete answer in budget has neither. Both describe the
+    # answer given, so `then` keeps the later decode's.
     dropped_tokens: int = Field(default=0, ge=0)
     closed_tokens: int = Field(default=0, ge=0)
     repeats_undone: int = Field(default=0, ge=0)  # verbatim repeats undone while decoding
+    prefill_ms: float = Field(default=0.0, ge=0)
+    decode_ms: float = Field(default=0.0, ge=0)
+    total_ms: float = Field(default=0.0, ge=0)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def prefill_tokens(self) -> int:
+        return self.prompt_tokens - self.cached_prompt_tokens
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def tokens_per_s(self) -> float:
+        if not self.decode_ms or not self.generated_tokens:
+            return 0.0
+        return round(self.generated_tokens / (self.decode_ms / 1000), 2)
+
+    def then(self, later: DecodeStats) -> DecodeStats:
+        """The cost of this decode and a `later` one, describing the later one's answer."""
+        summed = {
+            name: getattr(self, name) + getattr(later, name)
+            for name in DecodeStats.model_fields
+            if name not in _OF_THE_ANSWER
+        }
+        return later.model_copy(update=summed)
+
+
+_OF_THE_ANSWER = frozenset({"dropped_tokens", "closed_tokens"})
 
 
 class Generation(BaseModel):
     """The text an engine produced (end-of-turn token excluded), with its stats."""
 
     text: str
-    stats: GenerationStats
+    stats: DecodeStats
     stop_reason: StopReason
+
+
+class EngineInfo(BaseModel):
+    """What an engine is, for people and for the answers it gives."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    model: str
+    adapter: str | None = None  # the adapter's name
+    choice: EngineChoice | None = None  # why this engine (None: given, not chosen)
+    load_seconds: float | None = None  # None until loaded
+
+    def describe(self) -> str:
+        why = f" ({self.choice.reason})" if self.choice is not None else ""
+        with_adapter = f", adapter {self.adapter}" if self.adapter else ""
+        return f"engine {self.name}{why}, model {self.model}{with_adapter}"
 
 
 @runtime_checkable
 class Engine(Protocol):
-    """A local model that decodes greedily, optionally under a grammar or JSON schema.
+    """A model that decodes one chat turn, optionally under a grammar or a JSON schema.
 
-    Implementations load their model once (`load` is idempotent), own a bounded cache of
-    compiled grammars, keep the KV cache of the static prompt prefix between calls, and
-    serialise `generate` with a lock so one model can be shared by threads.
+    Everything a caller may use is here. Local engines (`engines.local.LocalEngine`) load
+    their model once (`load` is idempotent), own a bounded cache of compiled grammars,
+    keep the KV cache of the static prompt prefix between calls, and serialise `generate`
+    with a lock so one model can be shared by threads. A remote engine decodes on its
+    server and needs none of that; it satisfies the same protocol.
     """
 
     name: str
     model_name: str
     adapter: Adapter | None  # the LoRA adapter applied to the model, if any
+    choice: EngineChoice | None  # why this engine was picked (None: given, not chosen)
 
     def load(self, progress: ProgressFn | None = None) -> None:
         """Load the model and tokenizer; a no-op when already loaded."""
         ...
 
-    def count_tokens(self, text: str) -> int:
-        """Number of tokens `text` encodes to (special-token text counts as special tokens)."""
+    def info(self) -> EngineInfo:
+        """What this engine is, without loading anything."""
         ...
 
     def render_chat(self, messages: list[ChatMessage]) -> str:
         """The prompt text: the model's chat template applied, generation prompt added."""
+        ...
+
+    def clear_prompt_cache(self) -> None:
+        """Forget any cached prompt prefix: the next request prefills its whole prompt."""
         ...
 
     def generate(
@@ -111,15 +160,18 @@ class Engine(Protocol):
         prefix_messages: int = 1,
         temperature: float = 0.0,
         seed: int | None = None,
+        jump_forward: bool = True,
+        no_repeat: bool = True,
         cancel: threading.Event | None = None,
     ) -> Generation:
-        """Decode one assistant turn for `messages`.
+        """Decode one assistant turn for `messages`; the arguments are `DecodeParams`.
 
         `grammar` is Lark text in llguidance's dialect, `json_schema` a JSON schema; give at
         most one (neither means unconstrained). Decoding is greedy, so results are
         reproducible. The first `prefix_messages` messages are static across requests and
         their KV cache is kept for the next call. `temperature` > 0 samples instead (with
         `seed` for reproducibility: tests use it to fuzz the grammar with random models).
+        `jump_forward` and `no_repeat` switch two decoding steps (see `DecodeParams`).
         `cancel`, checked before every token, stops decoding early (a search-bar user who
         kept typing).
         """
@@ -137,6 +189,11 @@ class DecodeParams(BaseModel):
     prefix_messages: int = 1
     temperature: float = 0.0
     seed: int | None = None
+    # Append the tokens the grammar forces in one batched step (engines.decode); off,
+    # every token costs a model step (the baseline the benchmarks compare against).
+    jump_forward: bool = True
+    # Undo a verbatim repeat (`x AND x`) and ban its first token there (engines.decode).
+    no_repeat: bool = True
     cancel: threading.Event | None = None
 
     @classmethod
@@ -161,107 +218,6 @@ class DecodeParams(BaseModel):
 
     def cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()
-
-
-class LocalEngine:
-    """What every engine shares: checked arguments, one lock around one model, lazy load,
-    and the decode loop (`engines.decode`).
-
-    Subclasses provide `load`, `is_loaded`, `grammar_cache`, `render_chat`, and the
-    token-level pieces: `_encode`, `_detokenize`, `_ends_turn` and `_session` (their KV
-    cache).
-    """
-
-    name: str
-    model_name: str
-    adapter: Adapter | None = None
-    # Append the tokens the grammar forces in one batched step (engines.decode); off,
-    # every token costs a model step (the baseline the benchmarks compare against).
-    jump_forward: bool = True
-    # Undo a verbatim repeat (`x AND x`) and ban its first token there (engines.decode).
-    no_repeat: bool = True
-    _lock: threading.RLock
-
-    @property
-    def is_loaded(self) -> bool:
-        raise NotImplementedError
-
-    def load(self, progress: ProgressFn | None = None) -> None:
-        raise NotImplementedError
-
-    @property
-    def grammar_cache(self) -> GrammarCache:
-        raise NotImplementedError
-
-    def render_chat(self, messages: list[ChatMessage]) -> str:
-        raise NotImplementedError
-
-    def _encode(self, text: str) -> list[int]:
-        raise NotImplementedError
-
-    def _detokenize(self, tokens: list[int]) -> str:
-        raise NotImplementedError
-
-    def _ends_turn(self, token: int) -> bool:
-        raise NotImplementedError
-
-    def _session(
-        self, messages: list[ChatMessage], tokens: list[int], params: DecodeParams
-    ) -> KVSession:
-        raise NotImplementedError
-
-    def _generate(self, messages: list[ChatMessage], params: DecodeParams) -> Generation:
-        from rem_agent.engines.decode import decode
-
-        started = time.perf_counter()
-        matcher = closer = None
-        if params.constrained:
-            matcher = self.grammar_cache.matcher(
-                grammar=params.grammar, json_schema=params.json_schema
-            )
-            closer = self.grammar_cache.closer
-        tokens = self._encode(self.render_chat(messages))
-        session = self._session(messages, tokens, params)
-        result = decode(
-            session,
-            tokens,
-            params,
-            matcher=matcher,
-            closer=closer,
-            is_stop=self._ends_turn,
-            jump_forward=self.jump_forward,
-            no_repeat=self.no_repeat,
-        )
-        n = len(result.tokens)
-        return Generation(
-            text=self._detokenize(result.tokens),
-            stop_reason=result.stop_reason,
-            stats=GenerationStats(
-                prompt_tokens=result.prompt_tokens,
-                cached_prompt_tokens=result.cached_prompt_tokens,
-                generated_tokens=n,
-                prefill_ms=result.prefill_s * 1000,
-                decode_ms=result.decode_s * 1000,
-                total_ms=(time.perf_counter() - started) * 1000,
-                tokens_per_s=n / result.decode_s if result.decode_s > 0 and n else 0.0,
-                forced_tokens=result.forced_tokens,
-                model_steps=result.model_steps,
-                dropped_tokens=result.dropped_tokens,
-                closed_tokens=result.closed_tokens,
-                repeats_undone=result.repeats_undone,
-            ),
-        )
-
-    def _require_loaded(self) -> None:
-        if not self.is_loaded:
-            self.load()
-
-    def generate(self, messages: list[ChatMessage], **kwargs: Any) -> Generation:
-        """See `Engine.generate` (its keyword arguments are `DecodeParams`)."""
-        params = DecodeParams.checked(messages, **kwargs)
-        with self._lock:
-            self._require_loaded()
-            return self._generate(messages, params)
 
 
 def common_prefix_len(a: list[int], b: list[int]) -> int:

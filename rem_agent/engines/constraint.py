@@ -41,6 +41,11 @@ class GrammarCache:
         self.closer = Closer(tokenizer)  # the decode loop's closings for this vocabulary
         self._compiled: LRU[tuple[str, str], llguidance.LLMatcher] = LRU(maxsize)
 
+    @property
+    def tokenizer(self) -> llguidance.LLTokenizer:
+        """The vocabulary the grammars are compiled against."""
+        return self._tokenizer
+
     def info(self) -> GrammarCacheInfo:
         c = self._compiled
         return GrammarCacheInfo(hits=c.hits, misses=c.misses, size=len(c), maxsize=c.maxsize)

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from rem_agent.engines.base import DecodeParams, StopReason
+from rem_agent.engines.base import DecodeParams, DecodeStats, StopReason
 from rem_agent.engines.bitmask import apply_token_bitmask_inplace
 from rem_agent.engines.closing import MAX_CLOSING, Closer
 from rem_agent.errors import RemAgentError
@@ -56,21 +56,13 @@ class KVSession(Protocol):
 
 
 class DecodeResult(BaseModel):
-    """The tokens one decode produced (end of turn excluded) and how it went."""
+    """The tokens one decode produced (end of turn excluded), how it ended, and its stats."""
 
     model_config = ConfigDict(frozen=True)
 
     tokens: list[int]
     stop_reason: StopReason
-    prompt_tokens: int = Field(ge=0)
-    cached_prompt_tokens: int = Field(ge=0)
-    forced_tokens: int = Field(ge=0)  # of `tokens`, appended by jump-forward
-    dropped_tokens: int = Field(default=0, ge=0)  # undone at the end of the budget
-    closed_tokens: int = Field(default=0, ge=0)  # appended by the closer to finish the answer
-    repeats_undone: int = Field(default=0, ge=0)  # verbatim repeats undone (`repeat_at`)
-    model_steps: int = Field(ge=0)  # batched evaluations after the prompt
-    prefill_s: float = Field(ge=0)
-    decode_s: float = Field(ge=0)
+    stats: DecodeStats
 
 
 MIN_REPEAT = 3
@@ -119,8 +111,6 @@ def decode(
     matcher: llguidance.LLMatcher | None,
     closer: Closer | None = None,
     is_stop: Callable[[int], bool],
-    jump_forward: bool = True,
-    no_repeat: bool = True,
 ) -> DecodeResult:
     """Decode one turn after `prompt`, under `matcher` when given (with `closer`, the
     engine's `Closer` for its tokenizer).
@@ -135,16 +125,17 @@ def decode(
     chain keeps the chain it had completed), or else with the closing of the last state
     that had one.
 
-    `no_repeat` (under a grammar): when an item of a list or chain is repeated verbatim
-    (`repeat_at`), the separator and the copy are undone and the separator's first token
-    is banned there, so the list or chain ends; where the grammar allows nothing else
-    (a required time range follows), only the copy is undone and its first token banned,
-    so the model writes something else (at most `MAX_UNDOS` times).
+    `params.jump_forward`: the tokens the grammar forces are appended in the same batch as
+    the sampled one. `params.no_repeat` (under a grammar): when an item of a list or chain
+    is repeated verbatim (`repeat_at`), the separator and the copy are undone and the
+    separator's first token is banned there, so the list or chain ends; where the grammar
+    allows nothing else (a required time range follows), only the copy is undone and its
+    first token banned, so the model writes something else (at most `MAX_UNDOS` times).
     Raises `RemAgentError` when the matcher fails (the grammar ran out of fuel, say).
     """
     if matcher is not None and closer is None:
         raise ValueError("a constrained decode needs the engine's Closer")
-    return _Decode(session, params, matcher, closer, is_stop, jump_forward, no_repeat).run(prompt)
+    return _Decode(session, params, matcher, closer, is_stop).run(prompt)
 
 
 class _Decode:
@@ -157,14 +148,12 @@ class _Decode:
         matcher: llguidance.LLMatcher | None,
         closer: Closer | None,
         is_stop: Callable[[int], bool],
-        jump_forward: bool,
-        no_repeat: bool,
     ) -> None:
         import llguidance.numpy
 
         self.session, self.params, self.matcher, self.closer = session, params, matcher, closer
-        self.is_stop, self.jump_forward = is_stop, jump_forward
-        self.no_repeat = no_repeat and matcher is not None
+        self.is_stop, self.jump_forward = is_stop, params.jump_forward
+        self.no_repeat = params.no_repeat and matcher is not None
         self.budget = params.max_tokens
         self.mask = (
             llguidance.numpy.allocate_token_bitmask(1, closer.vocab_size)
@@ -193,19 +182,19 @@ class _Decode:
             if complete and complete < len(self.tokens):
                 self.dropped += len(self.tokens) - complete
                 self.tokens = self.tokens[:complete]
-        return DecodeResult(
-            tokens=self.tokens,
+        stats = DecodeStats(
+            prompt_tokens=len(prompt),
+            cached_prompt_tokens=cached,
+            generated_tokens=len(self.tokens),
+            forced_tokens=self.forced,
+            model_steps=self.steps,
             dropped_tokens=self.dropped,
             closed_tokens=self.closed,
             repeats_undone=self.undone,
-            stop_reason=stop_reason,
-            prompt_tokens=len(prompt),
-            cached_prompt_tokens=cached,
-            forced_tokens=self.forced,
-            model_steps=self.steps,
-            prefill_s=prefilled - started,
-            decode_s=finished - prefilled,
+            prefill_ms=(prefilled - started) * 1000,
+            decode_ms=(finished - prefilled) * 1000,
         )
+        return DecodeResult(tokens=self.tokens, stop_reason=stop_reason, stats=stats)
 
     def _complete(self) -> int:
         return self.accepting_at[-1] if self.accepting_at else 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,19 +24,17 @@ from rem_agent.engines.base import (
     ChatMessage,
     DecodeParams,
     EngineChoice,
-    LocalEngine,
     ProgressFn,
     common_prefix_len,
 )
+from rem_agent.engines.local import DEFAULT_GRAMMAR_CACHE, LocalEngine
 from rem_agent.errors import RemAgentError
 from rem_agent.models.adapters import Adapter
 
-if TYPE_CHECKING:  # outlines is imported on load, not with the package
-    from rem_agent.engines.constraint import GrammarCache
+if TYPE_CHECKING:
     from rem_agent.engines.decode import Logits
 
 DEFAULT_N_CTX = 4096
-DEFAULT_GRAMMAR_CACHE = 16
 
 
 def _llg_tokenizer(llama: Any) -> Any:
@@ -99,6 +96,7 @@ class LlamaCppEngine(LocalEngine):
     """An `Engine` on a GGUF file, run by llama-cpp-python on the CPU."""
 
     name = "llamacpp"
+    label = "llama.cpp"
 
     def __init__(
         self,
@@ -108,107 +106,77 @@ class LlamaCppEngine(LocalEngine):
         n_ctx: int = DEFAULT_N_CTX,
         n_threads: int | None = None,
         grammar_cache_size: int = DEFAULT_GRAMMAR_CACHE,
-        kv_overrides: dict[str, bool | int | float | str] | None = None,
         adapter: Adapter | None = None,
+        choice: EngineChoice | None = None,
     ) -> None:
-        self.model_path = Path(model_path)
-        self.adapter = adapter
-        self.model_name = model_name or self.model_path.stem
+        super().__init__(
+            model_path,
+            model_name=model_name or Path(model_path).stem,
+            adapter=adapter,
+            choice=choice,
+            grammar_cache_size=grammar_cache_size,
+        )
         self._n_ctx = n_ctx
         self._n_threads = n_threads or max(1, os.cpu_count() or 1)
-        self._grammar_cache_size = grammar_cache_size
-        self._kv_overrides = kv_overrides or None
-        self._lock = threading.RLock()
         self._llama: Any = None
-        self._llg_tokenizer: Any = None
-        self._grammars: GrammarCache | None = None
         self._formatter: Any = None  # llama_cpp Jinja2ChatFormatter
         self._bos_text = ""
         self._vocab: Any = None
-        self.load_seconds: float | None = None
-        self.choice: EngineChoice | None = None  # set by select.create_engine
 
     # -- loading -----------------------------------------------------------------------
 
-    def load(self, progress: ProgressFn | None = None) -> None:
-        with self._lock:
-            if self._llama is not None:
-                return
-            try:
-                import llama_cpp
-            except ImportError as exc:
-                raise RemAgentError(
-                    "the llamacpp engine needs llama-cpp-python: "
-                    "pip install 'rem-agent[llamacpp]' (or use --engine mlx)"
-                ) from exc
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+    def _preflight(self) -> None:
+        if not llama_cpp_available():
+            raise RemAgentError(
+                "the llamacpp engine needs llama-cpp-python: "
+                "pip install 'rem-agent[llamacpp]' (or use --engine mlx)"
+            )
+        if not self.model_path.is_file():
+            raise RemAgentError(f"no GGUF model at {self.model_path}")
 
-            from rem_agent.engines.constraint import GrammarCache
+    def _load(self, progress: ProgressFn | None) -> Any:
+        import llama_cpp
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-            if not self.model_path.is_file():
-                raise RemAgentError(f"no GGUF model at {self.model_path}")
-            started = time.perf_counter()
+        lora_path = None
+        if self.adapter is not None:
+            self.adapter.verify("llamacpp")
+            lora_path = str(self.adapter.gguf)
             if progress:
-                progress(f"loading {self.model_name} with llama.cpp from {self.model_path}")
-            lora_path = None
-            if self.adapter is not None:
-                self.adapter.verify("llamacpp")
-                lora_path = str(self.adapter.gguf)
-                if progress:
-                    progress(f"with the adapter {self.adapter.name}")
-            try:
-                with without_weight_repacking():
-                    llama = llama_cpp.Llama(
-                        model_path=str(self.model_path),
-                        n_ctx=self._n_ctx,
-                        n_threads=self._n_threads,
-                        n_threads_batch=self._n_threads,
-                        kv_overrides=self._kv_overrides,
-                        lora_path=lora_path,
-                        verbose=False,
-                    )
-            except (ValueError, RuntimeError, OSError) as exc:
-                raise RemAgentError(f"llama.cpp cannot load {self.model_path}: {exc}") from exc
-            template = llama.metadata.get("tokenizer.chat_template")
-            if not template:
-                raise RemAgentError(f"{self.model_name} has no chat template in its GGUF")
-            eos_text = self._piece(llama, llama.token_eos())
-            bos_id = llama.token_bos()
-            self._bos_text = self._piece(llama, bos_id) if bos_id >= 0 else ""
-            self._formatter = Jinja2ChatFormatter(template, eos_text, self._bos_text)
-            self._llg_tokenizer = _llg_tokenizer(llama)
-            self._grammars = GrammarCache(self._llg_tokenizer, self._grammar_cache_size)
-            self._vocab = llama_cpp.llama_model_get_vocab(llama.model)
-            self._llama = llama
-            self.load_seconds = time.perf_counter() - started
-            if progress:
-                progress(f"loaded {self.model_name} in {self.load_seconds:.1f}s")
+                progress(f"with the adapter {self.adapter.name}")
+        try:
+            with without_weight_repacking():
+                llama = llama_cpp.Llama(
+                    model_path=str(self.model_path),
+                    n_ctx=self._n_ctx,
+                    n_threads=self._n_threads,
+                    n_threads_batch=self._n_threads,
+                    lora_path=lora_path,
+                    verbose=False,
+                )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise RemAgentError(f"llama.cpp cannot load {self.model_path}: {exc}") from exc
+        template = llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise RemAgentError(f"{self.model_name} has no chat template in its GGUF")
+        eos_text = self._piece(llama, llama.token_eos())
+        bos_id = llama.token_bos()
+        self._bos_text = self._piece(llama, bos_id) if bos_id >= 0 else ""
+        self._formatter = Jinja2ChatFormatter(template, eos_text, self._bos_text)
+        self._vocab = llama_cpp.llama_model_get_vocab(llama.model)
+        self._llama = llama
+        return _llg_tokenizer(llama)
 
     @staticmethod
     def _piece(llama: Any, token: int) -> str:
         return llama.detokenize([token], special=True).decode("utf-8", errors="replace")
 
-    @property
-    def is_loaded(self) -> bool:
-        return self._llama is not None
-
-    @property
-    def grammar_cache(self) -> GrammarCache:
-        """The engine's compiled-grammar cache (loads the model if needed)."""
-        self._require_loaded()
-        assert self._grammars is not None
-        return self._grammars
-
     # -- text <-> tokens ---------------------------------------------------------------
 
-    def _encode(self, text: str) -> list[int]:
+    def encode(self, text: str) -> list[int]:
         # BOS only when the vocabulary wants one and the template did not write it.
         add_bos = not (self._bos_text and text.startswith(self._bos_text))
         return self._llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
-
-    def count_tokens(self, text: str) -> int:
-        self._require_loaded()
-        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def render_chat(self, messages: list[ChatMessage]) -> str:
         self._require_loaded()

@@ -9,8 +9,6 @@ tokens in one batch.
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,22 +18,20 @@ from rem_agent.engines.base import (
     ChatMessage,
     DecodeParams,
     EngineChoice,
-    LocalEngine,
     ProgressFn,
     common_prefix_len,
 )
+from rem_agent.engines.local import DEFAULT_GRAMMAR_CACHE, LocalEngine
 from rem_agent.errors import RemAgentError
 from rem_agent.lru import LRU
 from rem_agent.models.adapters import Adapter
 
-if TYPE_CHECKING:  # outlines is imported on load, not with the package
-    from rem_agent.engines.constraint import GrammarCache
+if TYPE_CHECKING:
     from rem_agent.engines.decode import Logits
 
 # A few distinct static prefixes (system prompt + few-shot examples) per process is the
 # norm; each snapshot costs layers x 2 x prefix tokens x KV width.
 DEFAULT_PREFIX_SNAPSHOTS = 4
-DEFAULT_GRAMMAR_CACHE = 16
 PREFILL_STEP = 512
 # MLX's CPU back-end multiplies float16 matrices much slower than bfloat16 (measured on
 # the 0.5B here: decode 0.6 vs 1.3-2.2 tok/s, prefill 5-8 vs 14 tok/s, same greedy text),
@@ -59,6 +55,7 @@ class MlxEngine(LocalEngine):
     """An `Engine` on an MLX model directory (config.json, safetensors, tokenizer files)."""
 
     name = "mlx"
+    label = "MLX"
 
     def __init__(
         self,
@@ -69,68 +66,58 @@ class MlxEngine(LocalEngine):
         prefix_snapshots: int = DEFAULT_PREFIX_SNAPSHOTS,
         cpu_dtype: str | None = CPU_DTYPE,
         adapter: Adapter | None = None,
+        choice: EngineChoice | None = None,
     ) -> None:
-        self.model_path = Path(model_path)
-        self.adapter = adapter
-        self.model_name = model_name or self.model_path.name
-        self._grammar_cache_size = grammar_cache_size
+        super().__init__(
+            model_path,
+            model_name=model_name or Path(model_path).name,
+            adapter=adapter,
+            choice=choice,
+            grammar_cache_size=grammar_cache_size,
+        )
         self._max_snapshots = max(0, prefix_snapshots)
         self._cpu_dtype = cpu_dtype
-        self._lock = threading.RLock()
         self._model: Any = None
         self._tokenizer: Any = None  # mlx_lm TokenizerWrapper
-        self._llg_tokenizer: Any = None
-        self._grammars: GrammarCache | None = None
         self._stop_ids: frozenset[int] = frozenset()
         self._snapshots: LRU[tuple[int, ...], KVSnapshot] = LRU(self._max_snapshots)
-        self.load_seconds: float | None = None
-        self.choice: EngineChoice | None = None  # set by select.create_engine
 
     # -- loading -----------------------------------------------------------------------
 
-    def load(self, progress: ProgressFn | None = None) -> None:
-        with self._lock:
-            if self._model is not None:
-                return
-            if not (self.model_path / "config.json").is_file():
-                raise RemAgentError(f"no MLX model at {self.model_path} (config.json missing)")
-            started = time.perf_counter()
-            if progress:
-                progress(f"loading {self.model_name} with MLX from {self.model_path}")
-            from mlx_lm import load as mlx_load
-            from outlines.backends.llguidance import LLGuidanceBackend
-            from outlines.models.mlxlm import MLXLM
+    def _preflight(self) -> None:
+        if not (self.model_path / "config.json").is_file():
+            raise RemAgentError(f"no MLX model at {self.model_path} (config.json missing)")
 
-            from rem_agent.engines.constraint import GrammarCache
+    def _load(self, progress: ProgressFn | None) -> Any:
+        from mlx_lm import load as mlx_load
+        from outlines.backends.llguidance import LLGuidanceBackend
+        from outlines.models.mlxlm import MLXLM
 
-            adapter_path = None
-            if self.adapter is not None:
-                self.adapter.verify("mlx")
-                adapter_path = str(self.adapter.mlx_dir)
-            try:
-                # mlx_lm.load returns (model, tokenizer) unless asked for the config too.
-                model, tokenizer = mlx_load(  # type: ignore[misc]
-                    str(self.model_path), adapter_path=adapter_path
-                )
-            except (OSError, ValueError) as exc:
-                raise RemAgentError(f"cannot load MLX model {self.model_path}: {exc}") from exc
-            self._cast_for_cpu(model)
-            # outlines builds the llguidance tokenizer the same way it would for its own
-            # MLXLM generator, so grammars see exactly the vocabulary outlines expects.
-            llg_tokenizer = LLGuidanceBackend(MLXLM(model, tokenizer)).llg_tokenizer
-            hf = tokenizer._tokenizer
-            # The turn ends at the tokenizer's EOS tokens, or at any special token: a
-            # control token inside an assistant turn means the model is leaving the turn.
-            stop = set(tokenizer.eos_token_ids) | set(llg_tokenizer.eos_tokens)
-            stop |= set(hf.all_special_ids)
-            stop |= {i for i, t in hf.added_tokens_decoder.items() if t.special}
-            self._tokenizer, self._llg_tokenizer = tokenizer, llg_tokenizer
-            self._stop_ids = frozenset(stop)
-            self._grammars = GrammarCache(llg_tokenizer, self._grammar_cache_size)
-            self._model = model
-            self.load_seconds = time.perf_counter() - started
-            if progress:
-                progress(f"loaded {self.model_name} in {self.load_seconds:.1f}s")
+        adapter_path = None
+        if self.adapter is not None:
+            self.adapter.verify("mlx")
+            adapter_path = str(self.adapter.mlx_dir)
+        try:
+            # mlx_lm.load returns (model, tokenizer) unless asked for the config too.
+            model, tokenizer = mlx_load(  # type: ignore[misc]
+                str(self.model_path), adapter_path=adapter_path
+            )
+        except (OSError, ValueError) as exc:
+            raise RemAgentError(f"cannot load MLX model {self.model_path}: {exc}") from exc
+        self._cast_for_cpu(model)
+        # outlines builds the llguidance tokenizer the same way it would for its own
+        # MLXLM generator, so grammars see exactly the vocabulary outlines expects.
+        llg_tokenizer = LLGuidanceBackend(MLXLM(model, tokenizer)).llg_tokenizer
+        hf = tokenizer._tokenizer
+        # The turn ends at the tokenizer's EOS tokens, or at any special token: a
+        # control token inside an assistant turn means the model is leaving the turn.
+        stop = set(tokenizer.eos_token_ids) | set(llg_tokenizer.eos_tokens)
+        stop |= set(hf.all_special_ids)
+        stop |= {i for i, t in hf.added_tokens_decoder.items() if t.special}
+        self._tokenizer = tokenizer
+        self._stop_ids = frozenset(stop)
+        self._model = model
+        return llg_tokenizer
 
     def _cast_for_cpu(self, model: Any) -> None:
         import mlx.core as mx
@@ -140,28 +127,13 @@ class MlxEngine(LocalEngine):
         target = getattr(mx, self._cpu_dtype)
         model.set_dtype(target, predicate=lambda dtype: dtype == mx.float16)
 
-    @property
-    def is_loaded(self) -> bool:
-        return self._model is not None
-
-    @property
-    def grammar_cache(self) -> GrammarCache:
-        """The engine's compiled-grammar cache (loads the model if needed)."""
-        self._require_loaded()
-        assert self._grammars is not None
-        return self._grammars
-
     # -- text <-> tokens ---------------------------------------------------------------
 
-    def _encode(self, text: str) -> list[int]:
+    def encode(self, text: str) -> list[int]:
         tok = self._tokenizer
         # As mlx_lm does: add BOS only if the rendered text does not already carry it.
         add_special = tok.bos_token is None or not text.startswith(tok.bos_token)
         return list(tok.encode(text, add_special_tokens=add_special))
-
-    def count_tokens(self, text: str) -> int:
-        self._require_loaded()
-        return len(self._tokenizer.encode(text, add_special_tokens=False))
 
     def _render(self, messages: list[ChatMessage], *, generation_prompt: bool) -> str:
         hf = self._tokenizer._tokenizer
@@ -189,7 +161,7 @@ class MlxEngine(LocalEngine):
         if n <= 0 or self._max_snapshots == 0:
             return 0
         n = min(n, len(messages))
-        prefix = self._encode(self._render(messages[:n], generation_prompt=False))
+        prefix = self.encode(self._render(messages[:n], generation_prompt=False))
         # At least one token must be left to prefill: it yields the first logits.
         return min(common_prefix_len(prefix, tokens), len(tokens) - 1)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import platform
 
-from rem_agent.engines.base import Engine, EngineChoice, EngineRequest
+from rem_agent.engines.base import EngineChoice, EngineRequest
 from rem_agent.engines.llamacpp import LlamaCppEngine, llama_cpp_available
+from rem_agent.engines.local import LocalEngine
 from rem_agent.engines.mlx import MlxEngine
 from rem_agent.errors import UsageError
 from rem_agent.models.progress import Progress
@@ -74,7 +75,7 @@ def create_engine(
     *,
     adapter: str | bool = True,
     progress: Progress | None = None,
-) -> Engine:
+) -> LocalEngine:
     """An engine (not yet loaded) for `model` (`--model`; None = the bundled default).
 
     `adapter`: True takes the REM adapter shipped for a bundled model (if any), False
@@ -92,16 +93,17 @@ def create_engine(
     if choice.engine == "llamacpp":
         from rem_agent.models.bundle import local_gguf
 
-        created: LlamaCppEngine | MlxEngine = LlamaCppEngine(
-            local_gguf(source, progress), model_name=source.name, adapter=chosen_adapter
-        )
-    else:
-        from rem_agent.models.gguf_to_mlx import local_mlx_dir
-
-        created = MlxEngine(
-            local_mlx_dir(source, progress=progress),
+        return LlamaCppEngine(
+            local_gguf(source, progress),
             model_name=source.name,
             adapter=chosen_adapter,
+            choice=choice,
         )
-    created.choice = choice
-    return created
+    from rem_agent.models.gguf_to_mlx import local_mlx_dir
+
+    return MlxEngine(
+        local_mlx_dir(source, progress=progress),
+        model_name=source.name,
+        adapter=chosen_adapter,
+        choice=choice,
+    )

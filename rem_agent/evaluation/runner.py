@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from rem_agent.agent import RemAgent
+from rem_agent.agent import RemAgent, Timings
 from rem_agent.errors import UsageError
 from rem_agent.evaluation.dataset import DevCase
 from rem_agent.evaluation.metrics import (
@@ -58,10 +58,7 @@ class CaseRun(BaseModel):
     raw_output: str | None = None
     error: str | None = None
     warnings: list[str] = []
-    total_ms: float = 0.0
-    generated_tokens: int = 0
-    repeats_undone: int = 0
-    tokens_per_s: float = 0.0
+    timings: Timings = Timings()
     score: CaseScore
 
 
@@ -114,10 +111,7 @@ def run_case(agent: RemAgent, case: DevCase, *, constrained: bool) -> CaseRun:
             "raw_output": result.explain.raw_output if result.explain else None,
             "error": result.error,
             "warnings": result.warnings,
-            "total_ms": result.timings.total_ms,
-            "generated_tokens": result.timings.generated_tokens,
-            "repeats_undone": result.timings.repeats_undone,
-            "tokens_per_s": result.timings.tokens_per_s,
+            "timings": result.timings,
         }
     score = score_case(
         case_id=case.id,
@@ -153,8 +147,8 @@ def mode_report(
     for name, scores in sorted(by_category.items()):
         s = summarise(scores)
         categories[name] = CategorySummary(n=s.n, valid_pct=s.valid_pct, exact_pct=s.exact_pct)
-    latencies = [r.total_ms for r in runs if r.total_ms > 0]
-    speeds = [r.tokens_per_s for r in runs if r.tokens_per_s > 0]
+    latencies = [r.timings.total_ms for r in runs if r.timings.total_ms > 0]
+    speeds = [r.timings.decode.tokens_per_s for r in runs if r.timings.decode.tokens_per_s > 0]
     agent = variant.agent if variant is not None else None
     return ModeReport(
         mode=variant.name if variant is not None else _mode_name(constrained),

@@ -10,7 +10,7 @@ from rem_agent.rem.catalog import (
 )
 from rem_agent.rem.check import CheckResult, check_rem
 from rem_agent.rem.decode_grammar import decode_grammar
-from rem_agent.rem.decode_spec import DecodeSpec, TimeRange
+from rem_agent.rem.decode_spec import DecodeSpec
 from rem_agent.rem.grammar import parse_grammar
 from rem_agent.rem.parse import RemErrorInfo, RemSyntaxError, parse_rem
 from rem_agent.rem.profile import Profile, parse_profile
@@ -28,7 +28,6 @@ __all__ = [
     "RemErrorInfo",
     "RemSyntaxError",
     "TableSpec",
-    "TimeRange",
     "check_rem",
     "decode_grammar",
     "default_catalog",

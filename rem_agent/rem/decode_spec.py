@@ -1,6 +1,6 @@
 """What a decode grammar depends on: `DecodeSpec` and its `DecodeLimits`.
 
-`rem_agent.request_spec` builds the spec of one request; `rem.decode_grammar` turns a spec
+`rem_agent.translate.spec` builds the spec of one request; `rem.decode_grammar` turns a spec
 into the grammar llguidance compiles. Equal specs give equal grammars.
 """
 
@@ -8,17 +8,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rem_agent.interval import Interval
 from rem_agent.rem.catalog import Catalog
 from rem_agent.rem.profile import Profile
-
-
-class TimeRange(BaseModel):
-    """Boundaries a decoded query may use, as REM literals without quotes."""
-
-    model_config = ConfigDict(frozen=True)
-
-    start: str | None = None
-    end: str | None = None
 
 
 class DecodeLimits(BaseModel):
@@ -52,7 +44,7 @@ class DecodeSpec(BaseModel):
     profile: Profile = Profile.REM
     # None: any well-formed timestamp with any operator. A tuple: only `f >= start`
     # and `f < end` of these ranges (an empty tuple forbids timestamp literals).
-    time_ranges: tuple[TimeRange, ...] | None = None
+    time_ranges: tuple[Interval, ...] | None = None
     # The request named a time: the query must be a SEARCH or SELECT whose WHERE ends
     # with one resolved range on a timestamp field (`... AND f >= 's' AND f < 'e'`).
     # Only where the profile lets SEARCH filter (a p8fs SEARCH cannot carry a time).

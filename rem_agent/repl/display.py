@@ -95,7 +95,7 @@ def translation_text(result: Translation, state: SessionState) -> FormattedText:
         out += explain_text(result)
     t = result.timings
     source = {"model": "model", "cache": "from cache", "rem": "already REM"}[result.source]
-    detail = f" · {t.generated_tokens} tokens" if result.source == "model" else ""
+    detail = f" · {t.decode.generated_tokens} tokens" if result.source == "model" else ""
     out += _line("class:dim", f"  {_ms(t.total_ms)} · {source}{detail}")
     return FormattedText(out)
 
@@ -113,7 +113,7 @@ def explain_text(result: Translation) -> list[tuple[str, str]]:
         if ex.raw_output is not None:
             out += _line("class:dim", f"  output   {ex.raw_output!r}")
         out += _line("class:dim", f"  grammar  {ex.grammar_chars} characters")
-    t = result.timings
+    t = result.timings.decode
     if result.source == "model":
         out += _line(
             "class:dim",

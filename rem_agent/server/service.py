@@ -182,7 +182,7 @@ class RemService:
         key = prepared.key
 
         def work(cancel: threading.Event) -> Translation:
-            result = self.agent.run(prepared, cancel=cancel)  # prepared once, not again
+            result = self.agent.answer(prepared, cancel=cancel)  # prepared once, not again
             if result.source == "model":
                 self.metrics.generation()
             return result

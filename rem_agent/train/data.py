@@ -28,13 +28,12 @@ from pydantic import BaseModel
 from rem_agent.dates import resolve_dates
 from rem_agent.evaluation.dataset import DateNote, DevCase, load_cases
 from rem_agent.models.atomic import atomic_write_text
-from rem_agent.prompts import PromptLibrary
 from rem_agent.rem.catalog import default_catalog
 from rem_agent.rem.check import check_rem
 from rem_agent.rem.profile import Profile
-from rem_agent.request import dates_of
 from rem_agent.train import phrasing
 from rem_agent.train.calendar import condition, literals
+from rem_agent.translate.prompts import PromptLibrary
 
 DEFAULT_N = 5000
 ZONES = (
@@ -203,7 +202,7 @@ def chat_row(pair: Pair, prompts: PromptLibrary) -> dict[str, list[dict[str, str
     resolution = resolve_dates(pair.request, now=datetime.fromisoformat(pair.now), tz=pair.tz)
     built = prompts.build_compact(  # it defuses chat markup in the request, as inference does
         pair.request,
-        dates_of(resolution),
+        resolution.intervals,
         catalog=default_catalog(),
         profile=pair.profile,
     )

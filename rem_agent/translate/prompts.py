@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -25,27 +26,28 @@ from pydantic import BaseModel, ConfigDict
 from rem_agent.dates import resolve_dates
 from rem_agent.engines.base import ChatMessage
 from rem_agent.errors import UsageError
-from rem_agent.lru import LRU
+from rem_agent.interval import Interval
 from rem_agent.rem.catalog import Catalog, FieldType, TableSpec
+from rem_agent.rem.check import check_rem
 from rem_agent.rem.profile import PROFILE_RULES, Profile
-from rem_agent.request import DateInfo, dates_of
 from rem_agent.resources import data_dir
 from rem_agent.text import content_words, defuse_chat_markup
+from rem_agent.translate.request import RequestText
 
 
 class Example(BaseModel):
-    """One worked example; `dates_line` is what the resolver says of its request."""
+    """One worked example, with what the resolver says of its request."""
 
     model_config = ConfigDict(frozen=True)
 
     request: str
     rem: str
     p8fs: str | None = None
-    dates_line: str = ""
+    intervals: tuple[Interval, ...] = ()  # what the resolver says of its request
     # What selection compares: the request without its date phrases and without the names
     # in it (capitalised after the first word), so "who is priya patel" is not matched to
     # an example about Priya that asks something else.
-    topic: str = ""
+    compared: str = ""
 
     def answer(self, profile: Profile) -> str:
         return self.p8fs if profile is Profile.P8FS and self.p8fs else self.rem
@@ -60,7 +62,7 @@ class BuiltPrompt(BaseModel):
     static_messages: int  # leading messages that are the same for every request
 
 
-def dates_line(dates: Sequence[DateInfo]) -> str:
+def dates_line(dates: Sequence[Interval]) -> str:
     """How resolved dates reach the model: phrase, then the literals to copy."""
     if not dates:
         return "Dates: none"
@@ -74,8 +76,11 @@ def dates_line(dates: Sequence[DateInfo]) -> str:
     return "Dates: " + "; ".join(parts)
 
 
-def user_message(request: str, dates: Sequence[DateInfo]) -> str:
-    return f"Request: {defuse_chat_markup(request)}\n{dates_line(dates)}"
+def user_turn(request: str, dates: Sequence[Interval]) -> ChatMessage:
+    """The one way a request reaches the model, examples included."""
+    return ChatMessage(
+        role="user", content=f"Request: {defuse_chat_markup(request)}\n{dates_line(dates)}"
+    )
 
 
 def _describe_field(table: TableSpec, name: str) -> str:
@@ -115,7 +120,7 @@ def _profile_notes(profile: Profile) -> str:
 
 
 class PromptLibrary:
-    """The system template and the few-shot examples, loaded once from a folder."""
+    """The system templates and the few-shot examples, loaded once from a folder."""
 
     def __init__(self, folder: Path | None = None) -> None:
         folder = folder or data_dir("prompts")
@@ -133,46 +138,42 @@ class PromptLibrary:
             self.examples.append(
                 Example(
                     **item,
-                    dates_line=dates_line(dates_of(resolution)),
-                    topic=_without_names(resolution.without_phrases(item["request"])),
+                    intervals=resolution.intervals,
+                    compared=_without_names(resolution.without_phrases(item["request"])),
                 )
             )
         self._idf = self._inverse_document_frequency()
-        self._usable: LRU[tuple[Catalog, Profile], list[Example]] = LRU(8)  # catalogs
 
-    def usable(self, catalog: Catalog, profile: Profile) -> list[Example]:
-        """Examples whose answer is valid for this catalog and profile (a custom catalog
-        may lack p8fs's tables: its model must not be shown queries it cannot run)."""
-        from rem_agent.rem.check import check_rem
-
-        key = (catalog, profile)
-        usable = self._usable.get(key)
-        if usable is None:
-            usable = [
+    def for_catalog(self, catalog: Catalog) -> CatalogPrompts:
+        """The prompts of one catalog, its examples validated now (at load, not on the
+        first request): a custom catalog may lack p8fs's tables, and its model must not
+        be shown queries it cannot run."""
+        usable = {
+            profile: tuple(
                 e
                 for e in self.examples
                 if check_rem(e.answer(profile), profile=profile, catalog=catalog).valid
-            ]
-            self._usable.put(key, usable)
-        return usable
+            )
+            for profile in Profile
+        }
+        return CatalogPrompts(library=self, catalog=catalog, usable=usable)
 
     # -- selection ------------------------------------------------------
 
     def _inverse_document_frequency(self) -> dict[str, float]:
-        docs = [set(content_words(e.topic)) for e in self.examples]
+        docs = [set(content_words(e.compared)) for e in self.examples]
         counts = Counter(w for doc in docs for w in doc)
         n = len(docs)
         return {w: math.log((n + 1) / (c + 0.5)) for w, c in counts.items()}
 
     def _score(self, words: set[str], has_dates: bool, example: Example) -> float:
-        other = set(content_words(example.topic))
+        other = set(content_words(example.compared))
         shared = sum(self._idf.get(w, 1.0) for w in words & other)
         norm = math.sqrt(max(len(words), 1) * max(len(other), 1))
-        dated = example.dates_line != "Dates: none"
-        return shared / norm + (0.15 if dated == has_dates else 0.0)
+        return shared / norm + (0.15 if bool(example.intervals) == has_dates else 0.0)
 
     def select(
-        self, request: str, k: int, *, has_dates: bool, pool: list[Example] | None = None
+        self, request: str, k: int, *, has_dates: bool, pool: Sequence[Example] | None = None
     ) -> list[Example]:
         """The k examples most like the request, the most similar last (nearest the request)."""
         if k <= 0:
@@ -209,45 +210,45 @@ class PromptLibrary:
         )
 
     def build_compact(
-        self, request: str, dates: Sequence[DateInfo], *, catalog: Catalog, profile: Profile
+        self, request: str, dates: Sequence[Interval], *, catalog: Catalog, profile: Profile
     ) -> BuiltPrompt:
         messages = [
             ChatMessage(role="system", content=self.compact_system_prompt(catalog, profile)),
-            ChatMessage(role="user", content=user_message(request, dates)),
+            user_turn(request, dates),
         ]
         return BuiltPrompt(messages=messages, examples=[], static_messages=1)
 
+
+@dataclass(frozen=True)
+class CatalogPrompts:
+    """A `PromptLibrary` bound to one catalog (`PromptLibrary.for_catalog`)."""
+
+    library: PromptLibrary
+    catalog: Catalog
+    usable: Mapping[Profile, tuple[Example, ...]]  # examples whose answer is valid here
+
     def build(
         self,
-        request: str,
-        dates: Sequence[DateInfo],
+        text: RequestText,
+        dates: Sequence[Interval],
         *,
-        without_dates: str,
-        catalog: Catalog,
         profile: Profile,
         k: int,
         style: PromptStyle = "few-shot",
     ) -> BuiltPrompt:
-        """`without_dates`: the request with its date phrases blanked out (`Prepared`)."""
+        library, catalog = self.library, self.catalog
         if style == "compact":
-            return self.build_compact(request, dates, catalog=catalog, profile=profile)
+            return library.build_compact(text.cleaned, dates, catalog=catalog, profile=profile)
         # Compared without date phrases: "kafka notes from last week" is about kafka notes,
         # and should not pick "conversations last week" for sharing "last week".
-        examples = self.select(
-            without_dates,
-            k,
-            has_dates=bool(dates),
-            pool=self.usable(catalog, profile),
+        examples = library.select(
+            text.dateless, k, has_dates=bool(dates), pool=self.usable[profile]
         )
-        messages = [ChatMessage(role="system", content=self.system_prompt(catalog, profile))]
+        messages = [ChatMessage(role="system", content=library.system_prompt(catalog, profile))]
         for example in examples:
-            messages.append(
-                ChatMessage(
-                    role="user", content=f"Request: {example.request}\n{example.dates_line}"
-                )
-            )
+            messages.append(user_turn(example.request, example.intervals))
             messages.append(ChatMessage(role="assistant", content=example.answer(profile)))
-        messages.append(ChatMessage(role="user", content=user_message(request, dates)))
+        messages.append(user_turn(text.cleaned, dates))
         return BuiltPrompt(messages=messages, examples=examples, static_messages=1)
 
 

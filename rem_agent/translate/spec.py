@@ -14,14 +14,12 @@ also cannot get wrong:
 * enum values: only those a word of the request names ("meetings", "mettings"
   and "meet" name 'meeting'), so a kind is not added where none was asked for.
 
-Words and enum values come from the request after `rem_agent.screen` took out its
+Words and enum values come from the request after `rem_agent.translate.screen` took out its
 payload: a command to change data ("drop"), SQL (`'); DROP TABLE x;--`) and SQL
 filters on fields the catalog lacks never become quoted text or values.
 
-`search_without_topic` is the check after decoding: a SEARCH whose text only names
-its table or a kind (`SEARCH "meetings" IN moments`) is a filter, and the agent
-decodes once more without SEARCH (the text comes before the table, so the grammar
-cannot refuse it up front without pushing the model to another table instead).
+What is read off the answer after decoding (the retry test, the warnings) is in
+`translate.review`.
 """
 
 from __future__ import annotations
@@ -31,12 +29,10 @@ from difflib import SequenceMatcher
 
 from pydantic import BaseModel, ConfigDict
 
-from rem_agent.rem import ast
 from rem_agent.rem.catalog import Catalog, FieldType, TableSpec
-from rem_agent.rem.decode_spec import DecodeSpec, TimeRange
-from rem_agent.rem.profile import PROFILE_RULES, Profile, WhereProblem
-from rem_agent.request import Prepared
+from rem_agent.rem.decode_spec import DecodeSpec
 from rem_agent.text import tokens
+from rem_agent.translate.request import ForModel
 
 MAX_WORDS = 64  # distinct words offered to the grammar; a search bar holds far fewer
 _EDGES = ".'`’*_~#@"
@@ -115,14 +111,6 @@ def names_kind(word: str, table: TableSpec) -> bool:
     return any(names_value(lowered, v) for f in table.fields_of(FieldType.ENUM) for v in f.values)
 
 
-def search_without_topic(tree: ast.Search, catalog: Catalog) -> bool:
-    """A SEARCH whose text only names its table or one of its kinds (`SEARCH "meetings" IN
-    moments`): a filter in disguise, which a SELECT says exactly."""
-    table = catalog.table(tree.table)
-    words = tokens(tree.text)
-    return table is not None and bool(words) and all(names_kind(w, table) for w in words)
-
-
 class Narrowing(BaseModel):
     """Which of the request's own narrowings the grammar applies (all, normally; the
     benches switch them off one at a time to measure what each is worth)."""
@@ -138,35 +126,20 @@ NARROW_ALL = Narrowing()
 
 
 def decode_spec(
-    prepared: Prepared, *, catalog: Catalog, narrowing: Narrowing = NARROW_ALL
+    prepared: ForModel, *, catalog: Catalog, narrowing: Narrowing = NARROW_ALL
 ) -> DecodeSpec:
     """The grammar specialisation for one request (see the module docstring)."""
-    assert prepared.screened is not None, "a request that is already REM needs no decoding"
-    ranges = tuple(TimeRange(start=d.start, end=d.end) for d in prepared.dates)
+    ranges = prepared.intervals
+    text = prepared.text
     return DecodeSpec(
         catalog=catalog,
         profile=prepared.options.profile,
         time_ranges=ranges,
         # A named time must reach the query: the resolver found it; the model may not drop it.
         require_time=bool(ranges) and narrowing.require_time,
-        words=request_words(prepared.topic) if narrowing.words else None,
-        named_time_fields=named_time_fields(prepared.text, catalog)
+        words=request_words(text.searchable) if narrowing.words else None,
+        named_time_fields=named_time_fields(text.cleaned, catalog)
         if narrowing.time_fields
         else None,
-        enum_values=named_enum_values(prepared.screened.remainder, catalog),
+        enum_values=named_enum_values(text.payload_free, catalog),
     )
-
-
-def where_unsayable(text: str, profile: Profile) -> list[tuple[str, WhereProblem]]:
-    """Words of `text` (or two in a row: "border byline") that the profile cannot put in
-    a WHERE, each with the rule it breaks, in order."""
-    rules = PROFILE_RULES[profile]
-    found = tokens(text)
-    out: list[tuple[str, WhereProblem]] = []
-    for i, token in enumerate(found):
-        out += [(token, p) for p in rules.where_problems(token)]
-        if i + 1 < len(found):
-            pair = f"{token} {found[i + 1]}"
-            alone = {*rules.where_problems(token), *rules.where_problems(found[i + 1])}
-            out += [(pair, p) for p in rules.where_problems(pair) if p not in alone]
-    return out

@@ -16,12 +16,13 @@ from pydantic import BaseModel, ConfigDict
 
 from rem_agent.dates import DateResolution, WeekStart, resolve_dates
 from rem_agent.errors import UsageError
+from rem_agent.interval import Interval
 from rem_agent.rem.ast import statement_start
 from rem_agent.rem.catalog import Catalog
 from rem_agent.rem.check import check_rem
 from rem_agent.rem.profile import Profile
-from rem_agent.screen import Screened, screen_request
 from rem_agent.text import clean_request
+from rem_agent.translate.screen import Screened, screen_request
 
 DEFAULT_EXAMPLES = 4
 
@@ -39,41 +40,49 @@ class TranslateOptions(BaseModel):
     examples: int = DEFAULT_EXAMPLES
 
 
-class DateInfo(BaseModel):
-    """One resolved time phrase and the REM literals of its bounds (None: open)."""
+class RequestText(BaseModel):
+    """The request's text at each step of taking it apart, each named for what it lacks.
+    Every consumer reads the one it needs; none derives another."""
 
     model_config = ConfigDict(frozen=True)
 
-    text: str
-    start: str | None
-    end: str | None
+    cleaned: str  # as typed, cleaned (`text.clean_request`)
+    dateless: str  # the date phrases blanked out (picks the few-shot examples)
+    payload_free: str  # the payload (commands, SQL) cut out (`screen`): enum values, WHERE words
+    searchable: str  # both taken out: the words quoted text may be made of
 
 
-def dates_of(resolution: DateResolution) -> tuple[DateInfo, ...]:
-    """The literals of each resolved range: the one place they are derived."""
-    return tuple(
-        DateInfo(text=r.text, start=r.start_literal(), end=r.end_literal())
-        for r in resolution.ranges
-    )
+class AlreadyRem(BaseModel):
+    """Input that already is valid REM: its canonical form is the answer, no model runs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cleaned: str
+    options: TranslateOptions
+    key: tuple[Hashable, ...]  # equal keys get the same answer (caches coalesce on it)
+    rem: str  # the canonical form
+    statement: str
+
+    @property
+    def intervals(self) -> tuple[Interval, ...]:
+        return ()
 
 
-class Prepared(BaseModel):
-    """A request after the steps that need no model (see the module docstring)."""
+class ForModel(BaseModel):
+    """A request for the model: its texts, its screening and its resolved dates."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
-    text: str
+    text: RequestText
     options: TranslateOptions
-    # Identifies the answer: equal keys get the same translation (caches and servers
-    # coalesce on it).
-    key: tuple[Hashable, ...]
-    rem: str | None = None  # the input was already valid REM: this is its canonical form
-    statement: str | None = None
-    resolution: DateResolution | None = None
-    dates: tuple[DateInfo, ...] = ()
-    screened: Screened | None = None  # the text with its payload (commands, SQL) found
-    without_dates: str = ""  # the text with its date phrases blanked out (picks examples)
-    topic: str = ""  # and without its payload too: what quoted text may be made of
+    key: tuple[Hashable, ...]  # equal keys get the same answer (caches and servers coalesce)
+    resolution: DateResolution
+    intervals: tuple[Interval, ...]  # the resolved ranges: derived once, here
+    screened: Screened  # the text with its payload (commands, SQL) found
+
+
+Prepared = AlreadyRem | ForModel
+"""A request after the steps that need no model (see the module docstring)."""
 
 
 def prepare(text: str, options: TranslateOptions, catalog: Catalog) -> Prepared:
@@ -82,8 +91,9 @@ def prepare(text: str, options: TranslateOptions, catalog: Catalog) -> Prepared:
     if statement_start(request):
         checked = check_rem(request, profile=options.profile, catalog=catalog)
         if checked.valid:
-            return Prepared(
-                text=request,
+            assert checked.canonical is not None and checked.statement is not None
+            return AlreadyRem(
+                cleaned=request,
                 options=options,
                 rem=checked.canonical,
                 statement=checked.statement,
@@ -97,7 +107,7 @@ def prepare(text: str, options: TranslateOptions, catalog: Catalog) -> Prepared:
 
 def for_model(
     request: str, options: TranslateOptions, catalog: Catalog, *, screened: Screened | None = None
-) -> Prepared:
+) -> ForModel:
     """`request` (cleaned) prepared for the model, without `prepare`'s refusals;
     `screened`: its screening, when done already."""
     if screened is None:
@@ -105,21 +115,24 @@ def for_model(
     resolution = resolve_dates(
         request, now=options.now, tz=options.tz, week_start=options.week_start
     )
-    dates = dates_of(resolution)
-    return Prepared(
-        text=request,
+    intervals = resolution.intervals
+    return ForModel(
+        text=RequestText(
+            cleaned=request,
+            dateless=resolution.without_phrases(request),
+            payload_free=screened.remainder,
+            searchable=screened.remainder_without(resolution.spans),
+        ),
         options=options,
         resolution=resolution,
-        dates=dates,
+        intervals=intervals,
         screened=screened,
-        without_dates=resolution.without_phrases(request),
-        topic=screened.remainder_without(resolution.spans),
         key=(
             request,
             options.tz,
             options.profile,
             options.constrain,
             options.examples,
-            tuple((d.start, d.end) for d in dates),
+            tuple((d.start, d.end) for d in intervals),
         ),
     )

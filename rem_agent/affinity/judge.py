@@ -30,8 +30,8 @@ from pydantic import (
 )
 
 from rem_agent import text as text_module
-from rem_agent.affinity_evidence import Band, Evidence, evidence
-from rem_agent.engines.base import ChatMessage, Engine, GenerationStats, StopReason
+from rem_agent.affinity.evidence import Band, Evidence, evidence
+from rem_agent.engines.base import ChatMessage, DecodeStats, Engine, StopReason
 from rem_agent.errors import RemAgentError, UsageError
 from rem_agent.resources import data_dir
 
@@ -207,7 +207,7 @@ class AffinityRun(BaseModel):
     evidence: Evidence
     model_result: AffinityResult | None = None  # the model's own answer, before calibration
     stop_reason: StopReason | None = None
-    stats: GenerationStats | None = None
+    stats: DecodeStats | None = None
 
 
 def run_pair(
