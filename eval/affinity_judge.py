@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from rem_agent.affinity import AffinityResult, run_pair
+from rem_agent.affinity.judge import AffinityResult, run_pair
 from rem_agent.engines import LlamaCppEngine
 from rem_agent.models.bundle import ensure_gguf
 

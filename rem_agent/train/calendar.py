@@ -24,12 +24,20 @@ Interval = tuple[datetime | None, datetime | None]
 
 
 def _month_index(word: str) -> int:
-    return _MONTH_ABBR[word[:3].lower()]
+    try:
+        return _MONTH_ABBR[word[:3].lower()]
+    except KeyError:
+        raise ValueError(f"{word!r} is not a month") from None
 
 
 def _latest_begun_month(month: int, now: datetime) -> datetime:
     year = now.year if month <= now.month else now.year - 1
     return datetime(year, month, 1)
+
+
+def _latest_begun_day(month: int, day: int, now: datetime) -> datetime:
+    this_year = datetime(now.year, month, day)
+    return this_year if this_year <= now else datetime(now.year - 1, month, day)
 
 
 def interval(phrase: str, now: datetime) -> Interval:
@@ -58,13 +66,16 @@ def interval(phrase: str, now: datetime) -> Interval:
         "recently": (tomorrow - timedelta(days=7), tomorrow),
         "lately": (tomorrow - timedelta(days=7), tomorrow),
         "past week": (tomorrow - timedelta(days=7), tomorrow),
+        "in the last week": (tomorrow - timedelta(days=7), tomorrow),
         "past month": (tomorrow - relativedelta(months=1), tomorrow),
+        "in the last month": (tomorrow - relativedelta(months=1), tomorrow),
         "past 24 hours": (now - timedelta(hours=24), now),
         "this morning": (today, today + timedelta(hours=12)),
         "this afternoon": (today + timedelta(hours=12), today + timedelta(hours=18)),
         "yesterday afternoon": (today - timedelta(hours=12), today - timedelta(hours=6)),
         "yesterday morning": (today - timedelta(days=1), today - timedelta(hours=12)),
         "tonight": (today + timedelta(hours=18), tomorrow),
+        "this evening": (today + timedelta(hours=18), tomorrow),
         "last weekend": (monday - timedelta(days=2), monday),
         "over the weekend": (monday - timedelta(days=2), monday),
     }
@@ -80,12 +91,27 @@ def interval(phrase: str, now: datetime) -> Interval:
     if m := re.fullmatch(r"(\d+) weeks ago", p):
         start = monday - timedelta(days=7 * int(m[1]))
         return start, start + timedelta(days=7)
+    if p in WEEKDAYS:  # a bare weekday: the most recent one begun (REM.md §4)
+        p = f"on {p}"
     if m := re.fullmatch(r"(on|since|last) (\w+day)", p):
         wd = WEEKDAYS.index(m[2])
         back = (today.weekday() - wd) % 7 if m[1] != "last" else (today.weekday() - wd - 1) % 7 + 1
         day = today - timedelta(days=back)
         return (day, None) if m[1] == "since" else (day, day + timedelta(days=1))
-    if m := re.fullmatch(r"q([1-4])(?: (\d{4}))?", p):
+    if m := re.fullmatch(r"(?:on )?(\d{4})-(\d\d)-(\d\d)", p):
+        day = datetime(int(m[1]), int(m[2]), int(m[3]))
+        return day, day + timedelta(days=1)
+    if m := re.fullmatch(r"from (\w+) (\d{1,2}) to (\w+) (\d{1,2})", p):
+        start = _latest_begun_day(_month_index(m[1]), int(m[2]), now)
+        end = datetime(start.year, _month_index(m[3]), int(m[4])) + timedelta(days=1)
+        return start, end
+    if m := re.fullmatch(r"(?:on )?([a-z]{3,9}) (\d{1,2})", p):
+        day = _latest_begun_day(_month_index(m[1]), int(m[2]), now)
+        return day, day + timedelta(days=1)
+    if m := re.fullmatch(r"(since|after) (\d{4})", p):
+        year = int(m[2]) + (m[1] == "after")
+        return datetime(year, 1, 1), None
+    if m := re.fullmatch(r"(?:in )?q([1-4])(?: (\d{4}))?", p):
         q = int(m[1])
         if m[2]:
             start = datetime(int(m[2]), 3 * q - 2, 1)
