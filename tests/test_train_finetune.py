@@ -4,6 +4,7 @@ move the logits the way the trained peft model does in torch."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -22,10 +23,17 @@ from rem_agent.train.data import build_dataset  # noqa: E402
 from rem_agent.train.export import GGUF_TENSORS, lora_factors  # noqa: E402
 from rem_agent.train.finetune import (  # noqa: E402
     ChatEncoder,
+    Checkpoint,
+    EvalPoint,
+    Example,
     FinetuneConfig,
     FinetuneResult,
+    LoraTrainer,
+    RunState,
     finetune,
     load_base,
+    load_rows,
+    lr_factor,
 )
 
 pytestmark = pytest.mark.slow
@@ -127,6 +135,102 @@ def _stop_after(steps: int, config: FinetuneConfig) -> None:
             finetune(config, bar=False)
     finally:
         torch.save = real_save
+
+
+def _trainer(workdir: Path, seed: int, **overrides: Any) -> tuple[LoraTrainer, list[Example]]:
+    """A trainer on the tiny model (LoRA initialised from `seed`) and five training rows."""
+    torch.manual_seed(seed)
+    causal_lm, tokenizer, _, _ = load_base(str(workdir / "tiny.gguf"), lambda _m: None)
+    encoder = ChatEncoder(tokenizer)
+    examples = [encoder.encode(r) for r in load_rows(workdir / "data" / "train.jsonl")[:5]]
+    config = _config(workdir, "unit", **overrides)
+    return LoraTrainer(torch, peft, causal_lm, config, total=10, pad=encoder.end_of_turn), examples
+
+
+def test_validate_is_the_mean_loss_per_answer_token(workdir: Path) -> None:
+    # Batches of 3 over 5 rows: the uneven last batch must weigh by its answer tokens.
+    trainer, examples = _trainer(workdir, seed=1, batch_size=3)
+    trainer.step(examples[:3])  # LoRA B starts at zero: a step makes the adapter count
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for e in examples:  # one row at a time, full logits: no padding, no answer masking
+            logits = trainer.model(input_ids=torch.tensor([e.ids])).logits[0]
+            targets = torch.tensor(e.ids[e.answer_start :])
+            predicting = logits[e.answer_start - 1 : len(e.ids) - 1]
+            total += float(torch.nn.functional.cross_entropy(predicting, targets, reduction="sum"))
+            count += len(targets)
+    before = trainer.lora_weights()
+    trainer.model.eval()
+    assert trainer.validate(examples) == pytest.approx(total / count, rel=1e-5)
+    assert trainer.model.training  # validation hands the model back ready to train
+    after = trainer.lora_weights()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_step_trains_the_lora_weights_only_at_the_scheduled_rate(workdir: Path) -> None:
+    trainer, examples = _trainer(workdir, seed=2, warmup=4)
+    batch = examples[:4]
+    base = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if "lora_" not in n}
+    lora = trainer.lora_weights()
+    start = trainer.validate(batch)
+    losses = []
+    for step in range(3):
+        assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(
+            trainer.config.lr * lr_factor(step, 4, 10)
+        )
+        losses.append(trainer.step(batch))
+    assert losses[0] == pytest.approx(start, rel=1e-5)  # the loss before the step
+    assert trainer.validate(batch) < start  # three steps on one batch fit it better
+    after = dict(trainer.model.named_parameters())
+    assert all(torch.equal(after[n], p) for n, p in base.items())
+    moved = trainer.lora_weights()
+    assert any(not torch.equal(lora[k], moved[k]) for k in lora)
+
+
+def test_a_restored_checkpoint_steps_exactly_like_the_trainer_that_saved_it(
+    workdir: Path, tmp_path: Path
+) -> None:
+    trainer, examples = _trainer(workdir, seed=3)
+    for _ in range(2):
+        trainer.step(examples[:4])
+    point = EvalPoint(step=2, train_loss=1.0, valid_loss=0.5, tokens_seen=9, seconds=0.1)
+    run = RunState(step=2, tokens=9, seconds=0.1).evaluated(point, trainer.lora_weights)
+    trainer.checkpoint(run).save(torch, tmp_path / "checkpoint.pt")
+    other, _ = _trainer(workdir, seed=4)  # another LoRA initialisation, nothing stepped
+    restored = other.restore(Checkpoint.load(torch, tmp_path / "checkpoint.pt"))
+    assert restored.history == run.history and restored.best_step == 2 and restored.tokens == 9
+    assert restored.best_lora is not None
+    assert all(torch.equal(restored.best_lora[k], v) for k, v in trainer.lora_weights().items())
+    assert other.step(examples[1:5]) == trainer.step(examples[1:5])
+    assert all(torch.equal(v, other.lora_weights()[k]) for k, v in trainer.lora_weights().items())
+
+
+def test_the_run_keeps_the_weights_of_its_best_validation_only() -> None:
+    calls: list[int] = []
+
+    def weights() -> dict[str, Any]:
+        calls.append(1)
+        return {"w": torch.tensor([float(len(calls))])}
+
+    def point(step: int, valid: float) -> EvalPoint:
+        return EvalPoint(step=step, train_loss=1.0, valid_loss=valid, tokens_seen=step, seconds=0)
+
+    run = RunState().evaluated(point(4, 2.0), weights).evaluated(point(8, 2.5), weights)
+    assert (run.best, run.best_step, len(calls)) == (2.0, 4, 1)
+    run = run.evaluated(point(12, 1.5), weights)
+    assert (run.best, run.best_step, len(calls)) == (1.5, 12, 2)
+    assert [h.step for h in run.history] == [4, 8, 12]
+    assert run.best_lora is not None and float(run.best_lora["w"]) == 2.0
+
+
+def test_the_learning_rate_warms_up_linearly_then_falls_to_a_tenth() -> None:
+    warmup, total = 4, 20
+    factors = [lr_factor(step, warmup, total) for step in range(total + 5)]
+    assert factors[:warmup] == [(s + 1) / warmup for s in range(warmup)]
+    assert factors[warmup] == pytest.approx(1.0)
+    decay = factors[warmup:total]
+    assert all(a > b for a, b in itertools.pairwise(decay))
+    assert factors[total:] == [pytest.approx(0.1)] * 5  # past the end: the floor
 
 
 def test_resume_without_a_checkpoint_is_a_usage_error(workdir: Path) -> None:

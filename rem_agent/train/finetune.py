@@ -18,6 +18,7 @@ import math
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -187,8 +188,165 @@ def load_base(model: str | None, progress: Callable[[str], None]) -> tuple[Any, 
     return causal_lm, hf_tokenizer_from_gguf(gguf), gguf, source.name
 
 
-def _lora_state(peft: Any, model: Any) -> dict[str, Any]:
-    return {k: v.detach().clone() for k, v in peft.get_peft_model_state_dict(model).items()}
+def lr_factor(step: int, warmup: int, total: int) -> float:
+    """The learning rate's multiplier at `step` of `total`: a linear warm-up over `warmup`
+    steps, then a cosine from 1 down to 0.1."""
+    if step < warmup:
+        return (step + 1) / warmup
+    done = (step - warmup) / max(1, total - warmup)
+    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What a run carries from one step to the next; checkpoint.pt saves all of it."""
+
+    step: int = 0  # optimiser steps done
+    tokens: int = 0  # tokens of the batches trained on (padding not counted)
+    seconds: float = 0.0  # training time, across resumes
+    best: float = math.inf  # the best validation loss after a step
+    best_step: int = 0
+    history: tuple[EvalPoint, ...] = ()
+    best_lora: dict[str, Any] | None = None  # the LoRA weights at best_step
+
+    def stepped(self, tokens: int, seconds: float) -> RunState:
+        return replace(self, step=self.step + 1, tokens=self.tokens + tokens, seconds=seconds)
+
+    def evaluated(self, point: EvalPoint, weights: Callable[[], dict[str, Any]]) -> RunState:
+        """`point` added to the history; if it is the best so far, `weights()` kept."""
+        run = replace(self, history=(*self.history, point))
+        if point.valid_loss < self.best:
+            run = replace(run, best=point.valid_loss, best_step=point.step, best_lora=weights())
+        return run
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """checkpoint.pt: the run's state and the torch objects' own, all `--resume` needs to
+    continue exactly. On disk a plain dict of tensors and builtins (see `save`)."""
+
+    lora: dict[str, Any]
+    optimizer: dict[str, Any]
+    scheduler: dict[str, Any]
+    run: RunState
+    torch_rng: Any
+    config: dict[str, Any]
+
+    def save(self, torch: Any, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")  # a run killed mid-save keeps the previous checkpoint
+        run = self.run
+        torch.save(
+            {
+                "lora": self.lora,
+                "optimizer": self.optimizer,
+                "scheduler": self.scheduler,
+                "state": {
+                    "step": run.step,
+                    "tokens": run.tokens,
+                    "seconds": run.seconds,
+                    "best": run.best,
+                    "best_step": run.best_step,
+                },
+                "history": [h.model_dump() for h in run.history],
+                "best_lora": run.best_lora,
+                "torch_rng": self.torch_rng,
+                "config": self.config,
+            },
+            tmp,
+        )
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, torch: Any, path: Path) -> Checkpoint:
+        saved = torch.load(path, weights_only=False)
+        run = RunState(
+            **saved["state"],
+            history=tuple(EvalPoint.model_validate(h) for h in saved["history"]),
+            best_lora=saved["best_lora"],
+        )
+        return cls(
+            lora=saved["lora"],
+            optimizer=saved["optimizer"],
+            scheduler=saved["scheduler"],
+            run=run,
+            torch_rng=saved["torch_rng"],
+            config=saved["config"],
+        )
+
+
+class LoraTrainer:
+    """The base model with LoRA layers (peft), its AdamW optimiser and learning-rate
+    schedule: `step` trains on one batch, `validate` measures the loss on others."""
+
+    def __init__(
+        self, torch: Any, peft: Any, causal_lm: Any, config: FinetuneConfig, *, total: int, pad: int
+    ) -> None:
+        self.torch, self.peft, self.config, self.pad = torch, peft, config, pad
+        lora = peft.LoraConfig(
+            r=config.rank,
+            lora_alpha=config.alpha,
+            lora_dropout=0.0,
+            target_modules=list(config.targets),
+            bias="none",
+            task_type="CAUSAL_LM",
+        )
+        self.model = peft.get_peft_model(causal_lm, lora)
+        self.inner = self.model.base_model.model  # the causal LM with LoRA layers in place
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(self.params, lr=config.lr, weight_decay=0.0)
+        warmup = config.warmup
+        # A function, not a callable object: LambdaLR would save an object's attributes
+        # in the checkpoint.
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda step: lr_factor(step, warmup, total)
+        )
+
+    def step(self, batch: list[Example]) -> float:
+        """One optimiser step on `batch`; returns the batch's loss before it."""
+        loss, _ = answer_loss(self.torch, self.inner, batch, self.pad)
+        loss.backward()
+        self.torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return float(loss)
+
+    def validate(self, examples: list[Example]) -> float:
+        """The mean loss per answer token over `examples`, in batches of the batch size;
+        leaves the model in training mode."""
+        self.model.eval()
+        losses, counts = [], []
+        with self.torch.no_grad():
+            for i in range(0, len(examples), self.config.batch_size):
+                batch = examples[i : i + self.config.batch_size]
+                loss, n = answer_loss(self.torch, self.inner, batch, self.pad)
+                losses.append(float(loss) * n)
+                counts.append(n)
+        self.model.train()
+        return sum(losses) / max(1, sum(counts))
+
+    def lora_weights(self) -> dict[str, Any]:
+        """A copy of the LoRA weights as they are now."""
+        state = self.peft.get_peft_model_state_dict(self.model)
+        return {k: v.detach().clone() for k, v in state.items()}
+
+    def checkpoint(self, run: RunState) -> Checkpoint:
+        return Checkpoint(
+            lora=self.lora_weights(),
+            optimizer=self.optimizer.state_dict(),
+            scheduler=self.scheduler.state_dict(),
+            run=run,
+            torch_rng=self.torch.get_rng_state(),
+            config=self.config.model_dump(mode="json"),
+        )
+
+    def restore(self, checkpoint: Checkpoint) -> RunState:
+        """The model, optimiser, schedule and torch RNG as `checkpoint` saved them."""
+        self.peft.set_peft_model_state_dict(self.model, checkpoint.lora)
+        self.optimizer.load_state_dict(checkpoint.optimizer)
+        self.scheduler.load_state_dict(checkpoint.scheduler)
+        self.torch.set_rng_state(checkpoint.torch_rng)
+        return checkpoint.run
 
 
 def finetune(
@@ -199,9 +357,6 @@ def finetune(
 ) -> FinetuneResult:
     torch, peft = _require_train_extra()
     from tqdm import tqdm
-
-    from rem_agent.models.adapters import AdapterManifest, digest_files, write_manifest
-    from rem_agent.train.export import export_adapters
 
     say = progress or (lambda _m: None)
     if config.threads:
@@ -214,143 +369,99 @@ def finetune(
     train = [encoder.encode(r) for r in train_rows]
     valid = [encoder.encode(r) for r in valid_rows]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else encoder.end_of_turn
-
-    lora = peft.LoraConfig(
-        r=config.rank,
-        lora_alpha=config.alpha,
-        lora_dropout=0.0,
-        target_modules=list(config.targets),
-        bias="none",
-        task_type="CAUSAL_LM",
-    )
-    model = peft.get_peft_model(causal_lm, lora)
-    inner = model.base_model.model  # the causal LM with LoRA layers in place
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
     # Derived from the seed and the data, so a resumed run rebuilds the same batches.
     epoch_batches = _batches(train, config.batch_size, random.Random(config.seed))
     total = config.steps or len(epoch_batches)
+    trainer = LoraTrainer(torch, peft, causal_lm, config, total=total, pad=pad)
 
-    def schedule(step: int) -> float:
-        if step < config.warmup:
-            return (step + 1) / config.warmup
-        progress_ = (step - config.warmup) / max(1, total - config.warmup)
-        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress_)))
-
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     config.out.mkdir(parents=True, exist_ok=True)
     checkpoint = config.out / "checkpoint.pt"
-    state = {"step": 0, "tokens": 0, "seconds": 0.0, "best": math.inf, "best_step": 0}
-    history: list[EvalPoint] = []
-    best_weights: dict[str, Any] | None = None
+    run = RunState()
     if config.resume:
         if not checkpoint.is_file():
             raise UsageError(f"--resume: no checkpoint in {config.out}")
-        saved = torch.load(checkpoint, weights_only=False)
-        peft.set_peft_model_state_dict(model, saved["lora"])
-        optimizer.load_state_dict(saved["optimizer"])
-        scheduler.load_state_dict(saved["scheduler"])
-        state = saved["state"]
-        history = [EvalPoint.model_validate(h) for h in saved["history"]]
-        best_weights = saved["best_lora"]
-        torch.set_rng_state(saved["torch_rng"])
-        say(f"resuming at step {state['step']} of {total}")
-
-    def validate() -> float:
-        model.eval()
-        losses, counts = [], []
-        with torch.no_grad():
-            for i in range(0, len(valid), config.batch_size):
-                loss, n = answer_loss(torch, inner, valid[i : i + config.batch_size], pad)
-                losses.append(float(loss) * n)
-                counts.append(n)
-        model.train()
-        return sum(losses) / max(1, sum(counts))
-
-    def save_checkpoint() -> None:
-        tmp = checkpoint.with_suffix(".tmp")
-        torch.save(
-            {
-                "lora": _lora_state(peft, model),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "state": state,
-                "history": [h.model_dump() for h in history],
-                "best_lora": best_weights,
-                "torch_rng": torch.get_rng_state(),
-                "config": config.model_dump(mode="json"),
-            },
-            tmp,
-        )
-        tmp.replace(checkpoint)
-
-    if not history:
-        first = validate()
-        history.append(
-            EvalPoint(step=0, train_loss=first, valid_loss=first, tokens_seen=0, seconds=0)
-        )
+        run = trainer.restore(Checkpoint.load(torch, checkpoint))
+        say(f"resuming at step {run.step} of {total}")
+    if not run.history:
+        first = trainer.validate(valid)
+        start = EvalPoint(step=0, train_loss=first, valid_loss=first, tokens_seen=0, seconds=0)
+        run = replace(run, history=(start,))  # the loss before training is no candidate
         say(f"validation loss before training: {first:.4f}")
-    model.train()
-    running: float | None = None
-    started = time.perf_counter() - float(state["seconds"])
+    trainer.model.train()
+    running: float | None = None  # the training loss, smoothed
+    started = time.perf_counter() - run.seconds
     progress_bar = tqdm(
-        total=total, initial=int(state["step"]), disable=not bar, desc="finetune", unit="step"
+        total=total, initial=run.step, disable=not bar, desc="finetune", unit="step"
     )
-    for step in range(int(state["step"]), total):
+    for step in range(run.step, total):
         batch = epoch_batches[step % len(epoch_batches)]  # past one epoch: the same batches again
-        loss, _ = answer_loss(torch, inner, batch, pad)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-        value = float(loss)
-        running = value if running is None else 0.9 * running + 0.1 * value
-        state["tokens"] = int(state["tokens"]) + sum(len(e.ids) for e in batch)
-        state["step"] = step + 1
-        elapsed = time.perf_counter() - started
-        state["seconds"] = elapsed
-        progress_bar.set_postfix(loss=f"{running:.3f}", tok_s=f"{state['tokens'] / elapsed:.1f}")
+        loss = trainer.step(batch)
+        running = loss if running is None else 0.9 * running + 0.1 * loss
+        run = run.stepped(sum(len(e.ids) for e in batch), time.perf_counter() - started)
+        progress_bar.set_postfix(loss=f"{running:.3f}", tok_s=f"{run.tokens / run.seconds:.1f}")
         progress_bar.update(1)
-        if state["step"] % config.eval_every == 0 or state["step"] == total:
-            valid_loss = validate()
-            history.append(
-                EvalPoint(
-                    step=int(state["step"]),
-                    train_loss=running,
-                    valid_loss=valid_loss,
-                    tokens_seen=int(state["tokens"]),
-                    seconds=round(elapsed, 1),
-                )
+        if run.step % config.eval_every == 0 or run.step == total:
+            point = EvalPoint(
+                step=run.step,
+                train_loss=running,
+                valid_loss=trainer.validate(valid),
+                tokens_seen=run.tokens,
+                seconds=round(run.seconds, 1),
             )
-            if valid_loss < float(state["best"]):
-                state["best"], state["best_step"] = valid_loss, int(state["step"])
-                best_weights = _lora_state(peft, model)
+            run = run.evaluated(point, trainer.lora_weights)
             progress_bar.write(
-                f"step {state['step']}: train {running:.4f}, valid {valid_loss:.4f} "
-                f"(best {float(state['best']):.4f} at {state['best_step']})"
+                f"step {run.step}: train {running:.4f}, valid {point.valid_loss:.4f} "
+                f"(best {run.best:.4f} at {run.best_step})"
             )
-            save_checkpoint()
+            trainer.checkpoint(run).save(torch, checkpoint)
     progress_bar.close()
-    if best_weights is None:
-        best_weights = _lora_state(peft, model)
-        state["best_step"] = int(state["step"])
+    best_lora = run.best_lora
+    if best_lora is None:  # no validation loss below infinity (NaN)
+        best_lora = trainer.lora_weights()
+        run = replace(run, best_lora=best_lora, best_step=run.step)
+    rows_seen = sum(len(epoch_batches[i % len(epoch_batches)]) for i in range(total))
+    return _export(
+        config,
+        run,
+        best_lora=best_lora,
+        num_layers=int(causal_lm.config.num_hidden_layers),
+        gguf=gguf,
+        base_name=base_name,
+        train_rows=len(train),
+        rows_seen=rows_seen,
+    )
+
+
+def _export(
+    config: FinetuneConfig,
+    run: RunState,
+    *,
+    best_lora: dict[str, Any],
+    num_layers: int,
+    gguf: Path,
+    base_name: str,
+    train_rows: int,
+    rows_seen: int,
+) -> FinetuneResult:
+    """The best adapter written for both engines with its manifest, and result.json."""
+    from rem_agent.models.adapters import AdapterManifest, digest_files, write_manifest
+    from rem_agent.train.export import export_adapters
+
     gguf_path, mlx_dir = export_adapters(
-        best_weights,
+        best_lora,
         config.out,
         rank=config.rank,
         alpha=config.alpha,
         targets=config.targets,
-        num_layers=int(causal_lm.config.num_hidden_layers),
+        num_layers=num_layers,
         base=gguf,
         meta={
             "base_model": gguf.name,
-            "best_step": int(state["best_step"]),
-            "best_valid_loss": float(state["best"]),
+            "best_step": run.best_step,
+            "best_valid_loss": run.best,
             "config": config.model_dump(mode="json"),
         },
     )
-    seconds = float(state["seconds"])
     write_manifest(
         config.out,
         AdapterManifest(
@@ -362,14 +473,14 @@ def finetune(
             sha256=digest_files(config.out),
             trained={
                 "data": str(config.data),
-                "train_rows_available": len(train),
-                "rows_seen": sum(len(epoch_batches[i % len(epoch_batches)]) for i in range(total)),
-                "steps": int(state["step"]),
-                "best_step": int(state["best_step"]),
-                "best_valid_loss": round(float(state["best"]), 4),
-                "first_valid_loss": round(history[0].valid_loss, 4),
-                "train_tokens": int(state["tokens"]),
-                "seconds": round(seconds, 1),
+                "train_rows_available": train_rows,
+                "rows_seen": rows_seen,
+                "steps": run.step,
+                "best_step": run.best_step,
+                "best_valid_loss": round(run.best, 4),
+                "first_valid_loss": round(run.history[0].valid_loss, 4),
+                "train_tokens": run.tokens,
+                "seconds": round(run.seconds, 1),
                 "lr": config.lr,
                 "batch_size": config.batch_size,
                 "seed": config.seed,
@@ -378,14 +489,14 @@ def finetune(
     )
     result = FinetuneResult(
         out=str(config.out),
-        steps=int(state["step"]),
-        best_step=int(state["best_step"]),
-        best_valid_loss=float(state["best"]),
-        first_valid_loss=history[0].valid_loss,
-        train_tokens=int(state["tokens"]),
-        seconds=round(seconds, 1),
-        tokens_per_s=round(int(state["tokens"]) / seconds, 2) if seconds else 0.0,
-        history=history,
+        steps=run.step,
+        best_step=run.best_step,
+        best_valid_loss=run.best,
+        first_valid_loss=run.history[0].valid_loss,
+        train_tokens=run.tokens,
+        seconds=round(run.seconds, 1),
+        tokens_per_s=round(run.tokens / run.seconds, 2) if run.seconds else 0.0,
+        history=list(run.history),
         gguf_adapter=str(gguf_path),
         mlx_adapter=str(mlx_dir),
     )
