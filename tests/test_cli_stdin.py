@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fakes import ScriptedEngine
 
-from rem_agent.cli import build_parser, main
+from rem_agent.cli import _COMMANDS, build_parser, main
 from rem_agent.cli import translate as translate_cli
 from rem_agent.cli.common import numbered_lines
 
@@ -256,3 +256,20 @@ def test_translate_stdin_of_only_blank_lines_loads_no_model(
     assert translate(["-"], engine) == 1
     assert [a["line"] for a in answers(capsys.readouterr().out)] == [1, 2]
     assert engine.loads == 0
+
+
+# -- the command list ----------------------------------------------------------------------
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert all(f"\n    {name} " in out or f"\n    {name}\n" in out for name in _COMMANDS)
+
+
+def test_a_missing_command_module_is_an_error_not_a_gap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("rem_agent.cli._COMMANDS", (*_COMMANDS, "no_such_command"))
+    with pytest.raises(ModuleNotFoundError, match="no_such_command"):
+        build_parser()
