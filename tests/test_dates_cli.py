@@ -39,19 +39,27 @@ def test_unresolved_goes_to_stderr_in_json_mode(capsys: pytest.CaptureFixture[st
     assert "a while ago" in captured.err
 
 
-def test_stdin_one_json_list_per_line(
+def test_stdin_one_numbered_json_object_per_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("yesterday\n\nQ3 2025 and today\n"))
     assert main(["dates", "-", "--json", *NOW]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [json.loads(line) for line in lines] == [
-        [{"text": "yesterday", "span": [0, 9], "start": "2026-11-25", "end": "2026-11-26"}],
-        [],
-        [
-            {"text": "Q3 2025", "span": [0, 7], "start": "2025-07-01", "end": "2025-10-01"},
-            {"text": "today", "span": [12, 17], "start": "2026-11-26", "end": "2026-11-27"},
-        ],
+        {
+            "line": 1,
+            "dates": [
+                {"text": "yesterday", "span": [0, 9], "start": "2026-11-25", "end": "2026-11-26"}
+            ],
+        },
+        {"line": 2, "dates": []},
+        {
+            "line": 3,
+            "dates": [
+                {"text": "Q3 2025", "span": [0, 7], "start": "2025-07-01", "end": "2025-10-01"},
+                {"text": "today", "span": [12, 17], "start": "2026-11-26", "end": "2026-11-27"},
+            ],
+        },
     ]
 
 

@@ -102,14 +102,33 @@ def test_cli_translate_json_on_the_real_model() -> None:
 
 
 def test_cli_translate_stdin_batch_on_the_real_model() -> None:
+    """Every line answered in place, the blank one too (an error line, exit 1)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "rem_agent", "translate", "-", "--now", "2026-11-26T10:30:00"],
-        input="who is Sarah Chen\n\nSELECT * FROM files\n",
+        [
+            sys.executable,
+            "-m",
+            "rem_agent",
+            "translate",
+            "-",
+            "--json",
+            "--now",
+            "2026-11-26T10:30:00",
+        ],
+        input="who is Sarah Chen\n\nSELECT * FROM files\r\nmeetings yesterday",
         capture_output=True,
         text=True,
         timeout=600,
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [line["query"] for line in lines] == ['LOOKUP "Sarah Chen"', "SELECT * FROM files"]
-    assert lines[1]["source"] == "rem"
+    assert [line["line"] for line in lines] == [1, 2, 3, 4]
+    assert [line["valid"] for line in lines] == [True, False, True, True]
+    assert lines[0]["query"] == 'LOOKUP "Sarah Chen"'
+    assert lines[1] == {
+        "line": 2,
+        "query": None,
+        "valid": False,
+        "error": "the request is empty: type what you are looking for",
+    }
+    assert lines[2]["query"] == "SELECT * FROM files" and lines[2]["source"] == "rem"
+    assert lines[3]["source"] == "model"

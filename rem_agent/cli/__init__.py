@@ -7,6 +7,7 @@ and sets `handler` to a function `(args) -> int` (the exit code).
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -29,8 +30,6 @@ _COMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import importlib
-
     parser = argparse.ArgumentParser(
         prog="rem-agent",
         description="Turn search-bar text into one valid REM query for p8fs.",
@@ -38,13 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rem-agent {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMANDS:
-        try:
-            module = importlib.import_module(f"rem_agent.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"rem_agent.cli.{name}":
-                continue  # sub-command not built yet
-            raise
-        module.register(subparsers)
+        # Each ships with the package: one that does not import is a packaging bug, not
+        # a command to leave out of --help.
+        importlib.import_module(f"rem_agent.cli.{name}").register(subparsers)
     return parser
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from rem_agent.cli.common import add_profile_catalog, catalog_from, input_lines
+from rem_agent.cli.common import add_profile_catalog, catalog_from, input_lines, print_json_line
 from rem_agent.rem.check import check_rem
 from rem_agent.rem.profile import Profile
 
@@ -21,7 +21,13 @@ def register(subparsers: Any) -> None:
             "form (exit 0) or what is wrong, with a caret under it (exit 1)."
         ),
     )
-    parser.add_argument("query", help="REM text, or - to read one query per line from stdin")
+    parser.add_argument(
+        "query",
+        help="REM text, or - to read one query per stdin line and answer every line, blank "
+        'ones too (invalid), with one JSON object that starts with "line": N, its line number '
+        "from 1 (JSON even without --json: plain text could not hold an invalid line's "
+        "place); exit 1 if any query is invalid",
+    )
     add_profile_catalog(parser)
     parser.add_argument("--json", action="store_true", help="print a JSON object per query")
     parser.set_defaults(handler=run)
@@ -35,10 +41,9 @@ def run(args: argparse.Namespace) -> int:
         return _check_one(args.query, profile, catalog, as_json=args.json)
     status = 0
     for line in lines:
-        if not line.strip():
-            continue
-        status = max(status, _check_one(line, profile, catalog, as_json=True))
-        sys.stdout.flush()
+        result = check_rem(line.text, profile=profile, catalog=catalog)  # blank: invalid too
+        print_json_line(line, result.public())
+        status = max(status, 0 if result.valid else 1)
     return status
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,13 +36,42 @@ def catalog_from(args: argparse.Namespace) -> Catalog:
     return load_catalog(args.catalog)
 
 
-def input_lines(text: str, *, what: str = "input") -> Iterator[str] | None:
+@dataclass(frozen=True, slots=True)
+class InputLine:
+    """One line of a batch: its text without the line end, and its 1-based number."""
+
+    number: int
+    text: str
+
+
+def input_lines(text: str, *, what: str = "input") -> Iterator[InputLine] | None:
     """`-` means one item per stdin line; anything else is a single item (None)."""
     if text != "-":
         return None
     if sys.stdin is None or sys.stdin.closed:
         raise UsageError(f"'-' reads {what} from standard input, but there is none")
-    return (line.rstrip("\r\n") for line in sys.stdin)
+    return numbered_lines(sys.stdin)
+
+
+def numbered_lines(stream: Iterable[str]) -> Iterator[InputLine]:
+    r"""Every line of `stream`, blank ones too: a batch user joins answers to input by
+    position, so a skipped line would shift every answer after it. Lines end where the
+    stream ends them (at "\n" for stdin), never at "\x1e" or U+2028 as `str.splitlines`
+    would; the "\r" of a CRLF line end goes with the "\n"."""
+    for number, line in enumerate(stream, start=1):
+        yield InputLine(number, line.removesuffix("\n").removesuffix("\r"))
+
+
+# Escaped so that a reader splitting lines with `str.splitlines` still sees one line per
+# answer: JSON leaves them raw (only U+0000-U+001F must be escaped), and they can only occur
+# inside strings.
+_SPLITLINES_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def print_json_line(line: InputLine, answer: Mapping[str, Any]) -> None:
+    """The answer to one batch line, as one JSON line that starts with its line number."""
+    text = json.dumps({"line": line.number, **answer}, ensure_ascii=False)
+    print(text.translate(_SPLITLINES_BREAKS), flush=True)
 
 
 def add_time_options(parser: argparse.ArgumentParser) -> None:

@@ -7,7 +7,13 @@ import json
 import sys
 from typing import Any, TextIO
 
-from rem_agent.cli.common import add_time_options, input_lines, parse_now
+from rem_agent.cli.common import (
+    InputLine,
+    add_time_options,
+    input_lines,
+    parse_now,
+    print_json_line,
+)
 from rem_agent.dates import DateResolution, load_zone, resolve_dates
 
 
@@ -21,7 +27,11 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
-        "text", metavar="TEXT", help='the request; "-" reads one request per line from stdin'
+        "text",
+        metavar="TEXT",
+        help='the request; "-" reads one request per stdin line and answers every line, blank '
+        'ones too: with --json one JSON object {"line": N, "dates": [...]} per line (N: its '
+        'line number from 1), else each answer under a "> N: TEXT" header line',
     )
     add_time_options(parser)  # --now, --tz: the same meaning as in `translate`
     parser.add_argument(
@@ -34,8 +44,9 @@ def register(subparsers: Any) -> None:
         "--json",
         action="store_true",
         help=(
-            'print a JSON list of {"text", "span", "start", "end"} (one line per request); '
-            'a phrase with a misspelt date word adds "read_as", how it was read'
+            'print a JSON list of {"text", "span", "start", "end"} (with -, that list is '
+            '"dates" in one object per line); a phrase with a misspelt date word adds '
+            '"read_as", how it was read'
         ),
     )
     parser.set_defaults(handler=run)
@@ -44,19 +55,31 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     now = parse_now(args.now)
     load_zone(args.tz)  # fail before reading any input
-    requests = input_lines(args.text, what="requests") or [args.text]
-    for request in requests:
-        result = resolve_dates(request, now=now, tz=args.tz, week_start=args.week_start)
+    lines = input_lines(args.text, what="requests")
+    if lines is None:
+        result = resolve_dates(args.text, now=now, tz=args.tz, week_start=args.week_start)
         if args.json:
             print(json.dumps(as_json(result), ensure_ascii=False), flush=True)
-            for item in result.unresolved:
-                read = f" (read as {item.read_as!r})" if item.read_as else ""
-                print(f"rem-agent: unresolved {item.text!r}{read}: {item.reason}", file=sys.stderr)
+            _report_unresolved(result)
         else:
-            if args.text == "-":
-                print(f"> {request}")
+            print_human(result, sys.stdout)
+        return 0
+    for line in lines:
+        result = resolve_dates(line.text, now=now, tz=args.tz, week_start=args.week_start)
+        if args.json:
+            print_json_line(line, {"dates": as_json(result)})
+            _report_unresolved(result, line)
+        else:
+            print(f"> {line.number}: {line.text}")
             print_human(result, sys.stdout)
     return 0
+
+
+def _report_unresolved(result: DateResolution, line: InputLine | None = None) -> None:
+    where = f"line {line.number}: " if line is not None else ""
+    for item in result.unresolved:
+        read = f" (read as {item.read_as!r})" if item.read_as else ""
+        print(f"rem-agent: {where}unresolved {item.text!r}{read}: {item.reason}", file=sys.stderr)
 
 
 def as_json(result: DateResolution) -> list[dict[str, Any]]:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rem_agent.agent import Translation
 from rem_agent.cli.common import (
@@ -15,9 +14,13 @@ from rem_agent.cli.common import (
     agent_from_args,
     input_lines,
     parse_now,
+    print_json_line,
 )
 from rem_agent.dates import load_zone
 from rem_agent.errors import UsageError
+
+if TYPE_CHECKING:
+    from rem_agent.engines.base import Engine
 
 
 def register(subparsers: Any) -> None:
@@ -31,7 +34,12 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
-        "text", metavar="TEXT", help='the request; "-" reads one per line from stdin'
+        "text",
+        metavar="TEXT",
+        help='the request; "-" reads one per stdin line and answers every line, blank ones '
+        'too, with one JSON line that starts with "line": N, its line number from 1 (JSON '
+        "even without --json: plain text could not hold a failed line's place); exit 1 if "
+        "any line failed",
     )
     add_time_options(parser)
     add_profile_catalog(parser)
@@ -51,7 +59,9 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, *, engine: Engine | None = None) -> int:
+    """`engine`: an engine to use instead of the one --engine, --model and the adapter
+    options describe."""
     now = parse_now(args.now)
     load_zone(args.tz)
     if args.examples < 0:
@@ -59,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     lines = input_lines(args.text, what="requests")
     if lines is None and not args.text.strip():
         raise UsageError("the request is empty: type what you are looking for")
-    agent = agent_from_args(args, examples=args.examples)
+    agent = agent_from_args(args, examples=args.examples, engine_instance=engine)
     kwargs = {"now": now, "constrain": not args.no_constrain, "explain": args.explain}
     if lines is None:
         result = agent.translate(args.text, **kwargs)
@@ -67,15 +77,13 @@ def run(args: argparse.Namespace) -> int:
         return 0 if result.valid else 1
     status_code = 0
     for line in lines:
-        if not line.strip():
-            continue
         try:
-            result = agent.translate(line, **kwargs)
-        except UsageError as exc:
-            print(json.dumps({"query": None, "valid": False, "error": str(exc)}), flush=True)
+            result = agent.translate(line.text, **kwargs)
+        except UsageError as exc:  # a blank line too, as `translate ""`
+            print_json_line(line, {"query": None, "valid": False, "error": str(exc)})
             status_code = 1
             continue
-        print(result.model_dump_json(exclude_none=False), flush=True)
+        print_json_line(line, result.model_dump(mode="json"))
         status_code = max(status_code, 0 if result.valid else 1)
     return status_code
 
