@@ -13,7 +13,6 @@ request takes, and the answer cache keys on that pipeline's settings and the req
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import threading
 import time
@@ -44,6 +43,7 @@ from rem_agent.translate.request import (
 )
 from rem_agent.translate.spec import NARROW_ALL, Narrowing
 from rem_agent.translate.translation import Answerer, Timings, Translation, ms_since, translation
+from rem_agent.worker import ModelWorker
 
 if TYPE_CHECKING:
     from rem_agent.affinity.judge import AffinityResult
@@ -111,6 +111,7 @@ class RemAgent:
         self._load_lock = threading.Lock()
         self._pipeline: Pipeline | None = None
         self._engine_lock = threading.Lock()
+        self._worker = ModelWorker("rem-agent-model")  # for atranslate
         self._cache: LRU[tuple[PipelineSettings, object], Translation] = LRU(max(0, cache_size))
 
     # -- settings (read-only) ------------------------------------------------
@@ -302,5 +303,6 @@ class RemAgent:
         return score_pair(self.load(), a, b, constrain=constrain)
 
     async def atranslate(self, text: str, **kwargs: Any) -> Translation:
-        """`translate` without blocking the event loop (the model runs in a worker thread)."""
-        return await asyncio.to_thread(functools.partial(self.translate, text, **kwargs))
+        """`translate` without blocking the event loop (the model runs on the agent's
+        worker thread, one request at a time)."""
+        return await self._worker.call(functools.partial(self.translate, text, **kwargs))

@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     f"{PACKAGE}.text": 0,
     f"{PACKAGE}.lru": 0,
     f"{PACKAGE}.interval": 0,
+    f"{PACKAGE}.worker": 0,
     # 1 the language and the dates (neither imports the other: see the test below)
     f"{PACKAGE}.rem.*": 1,
     f"{PACKAGE}.dates.*": 1,

@@ -69,7 +69,6 @@ def test_special_tokens_map_to_the_gguf_ids(
     assert info.eos_token_id == tokens.index("<|im_end|>")
     assert tokens.index("<|endoftext|>") in info.eos_token_ids
     assert info.vocab_size == len(tokens) == 151936
-    assert info.llama_cpp_kv_overrides() == {}  # the bundled GGUF's ids are right
 
 
 def test_chat_template_comes_from_the_gguf(qwen_tokenizer: GgufTokenizer) -> None:

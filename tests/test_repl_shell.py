@@ -18,7 +18,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.vt100 import Vt100_Output
 
 from rem_agent.agent import Cancelled, RemAgent
-from rem_agent.engines.base import ChatMessage, DecodeParams, Generation
+from rem_agent.engines.base import ChatMessage, DecodeParams, Generation, ProgressFn
 from rem_agent.errors import RemAgentError
 from rem_agent.rem.profile import Profile
 from rem_agent.repl import display
@@ -73,7 +73,7 @@ def run_session(
             history=history,
             status=status,
         )
-        code = shell.run()
+        code = shell.loop()
     assert shell.wait_for_workers(10)
     return Session(buffer.getvalue(), shell, code)
 
@@ -206,7 +206,7 @@ class SlowLoadingEngine(ScriptedEngine):
         self.gate = threading.Event()
         self.fail = fail
 
-    def load(self, progress=None) -> None:  # type: ignore[no-untyped-def,override]
+    def load(self, progress: ProgressFn | None = None) -> None:
         if progress:
             progress("warming up")
         self.gate.wait(10)
@@ -220,6 +220,9 @@ def test_model_loads_in_the_background_with_a_visible_status() -> None:
     agent = RemAgent(engine_instance=engine, on_status=status.post)
     shell = ReplShell(agent, status=status)
     shell.start_loading()
+    deadline = time.monotonic() + 5  # the worker thread posts the progress when it starts
+    while shell.model_info().detail != "warming up" and time.monotonic() < deadline:
+        time.sleep(0.01)
     info = shell.model_info()
     assert info.state == "loading" and info.detail == "warming up"
     assert "loading…" in "".join(t for _, t in display.toolbar_text(shell.state, info))

@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         config_path=str(loaded.path),
         history_path=str(history_path()) if settings.history else "",
     )
-    code = shell.run()
+    code = shell.loop()
     if not shell.wait_for_workers(_EXIT_GRACE_S):
         # A translation that cannot be interrupted is still inside the model: leave
         # without running interpreter shutdown under its feet.

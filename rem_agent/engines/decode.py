@@ -135,7 +135,7 @@ def decode(
     """
     if matcher is not None and closer is None:
         raise ValueError("a constrained decode needs the engine's Closer")
-    return _Decode(session, params, matcher, closer, is_stop).run(prompt)
+    return _Decode(session, params, matcher, closer, is_stop).decode(prompt)
 
 
 class _Decode:
@@ -169,7 +169,7 @@ class _Decode:
         self.forced = self.steps = self.dropped = self.closed = self.undone = 0
         self.guarded = matcher is not None  # keep a closing that fits near the budget's end
 
-    def run(self, prompt: list[int]) -> DecodeResult:
+    def decode(self, prompt: list[int]) -> DecodeResult:
         started = time.perf_counter()
         logits, cached = self.session.prefill(prompt)
         prefilled = time.perf_counter()

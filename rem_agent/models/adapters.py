@@ -57,9 +57,6 @@ class Adapter(BaseModel):
     def mlx_dir(self) -> Path:
         return self.folder / MLX_DIR
 
-    def file_for(self, engine: str) -> Path:
-        return self.gguf if engine == "llamacpp" else self.mlx_dir
-
     def verify(self, engine: str | None = None) -> None:
         """Check the sha256 of the files `engine` reads (all files when None)."""
         wanted = (

@@ -71,15 +71,6 @@ class TokenizerInfo(BaseModel):
         except KeyError:
             raise KeyError(f"{text!r} is not a special token of this tokenizer") from None
 
-    def llama_cpp_kv_overrides(self) -> dict[str, bool | int]:
-        """Metadata overrides that make llama.cpp use the corrected ids (empty if none needed)."""
-        overrides: dict[str, bool | int] = {}
-        if self.gguf_eos_token_id != self.eos_token_id:
-            overrides["tokenizer.ggml.eos_token_id"] = self.eos_token_id
-        if self.gguf_add_bos_token and self.bos_token_id is None:
-            overrides["tokenizer.ggml.add_bos_token"] = False
-        return overrides
-
 
 class GgufTokenizer(BaseModel):
     """A ready `tokenizers.Tokenizer` and its `TokenizerInfo`."""

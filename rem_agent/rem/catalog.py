@@ -51,10 +51,6 @@ class FieldSpec(BaseModel):
             raise ValueError(f"only enum fields take `values` ({self.name!r} is {self.type})")
         return self
 
-    @property
-    def is_textual(self) -> bool:
-        return self.type in (FieldType.TEXT, FieldType.ENUM)
-
 
 class TableSpec(BaseModel):
     model_config = ConfigDict(frozen=True)

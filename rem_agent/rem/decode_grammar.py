@@ -18,6 +18,7 @@ from rem_agent.rem.catalog import FieldSpec, FieldType, TableSpec
 from rem_agent.rem.decode_spec import DecodeSpec
 from rem_agent.rem.operators import TYPE_RULES
 from rem_agent.rem.profile import PROFILE_RULES
+from rem_agent.rem.render import quote_single
 from rem_agent.resources import data_dir
 from rem_agent.text import singular
 
@@ -277,9 +278,9 @@ class _Holes:
             v
             for v in field.values
             if (named is None or (table.name, field.name, v) in named)
-            and not self.rules.where_problems(_quote(v))
+            and not self.rules.where_problems(quote_single(v))
         ]
-        return "(" + _alts(_lit(_quote(v)) for v in values) + ")" if values else None
+        return "(" + _alts(_lit(quote_single(v)) for v in values) + ")" if values else None
 
     def _time_conditions(self, table: TableSpec) -> list[str]:
         out = []
@@ -291,9 +292,9 @@ class _Holes:
             for rng in self.spec.time_ranges or ():
                 parts = []
                 if rng.start:
-                    parts.append(_shape("compare", f, _lit(_quote(rng.start)), ops='">="'))
+                    parts.append(_shape("compare", f, _lit(quote_single(rng.start)), ops='">="'))
                 if rng.end:
-                    parts.append(_shape("compare", f, _lit(_quote(rng.end)), ops='"<"'))
+                    parts.append(_shape("compare", f, _lit(quote_single(rng.end)), ops='"<"'))
                 out.append("(" + ' _S "AND" _S '.join(parts) + ")")
         return list(dict.fromkeys(out))
 
@@ -307,10 +308,14 @@ class _Holes:
         out = []
         if starts:
             out.append(
-                _shape("compare", f, f"({_alts(_lit(_quote(s)) for s in starts)})", ops='">="')
+                _shape(
+                    "compare", f, f"({_alts(_lit(quote_single(s)) for s in starts)})", ops='">="'
+                )
             )
         if ends:
-            out.append(_shape("compare", f, f"({_alts(_lit(_quote(e)) for e in ends)})", ops='"<"'))
+            out.append(
+                _shape("compare", f, f"({_alts(_lit(quote_single(e)) for e in ends)})", ops='"<"')
+            )
         return out
 
     # -- literal terminals ------------------------------------------------------------
@@ -380,15 +385,12 @@ _NOT_A_WORD = re.compile(f'[\\s"\\\\{FORBIDDEN_CHARS}]')
 
 
 def _lit(text: str) -> str:
+    """A Lark string literal (Lark's escapes happen to be REM's double-quoted ones)."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _alts(items: Iterable[str]) -> str:
     return " | ".join(items)
-
-
-def _quote(literal: str) -> str:
-    return "'" + literal.replace("'", "''") + "'"
 
 
 def _string_regexes(forbidden_extra: str = "") -> tuple[str, str]:

@@ -12,11 +12,12 @@ Keys typed while the spinner runs are handed to the next prompt (typeahead).
 
 from __future__ import annotations
 
-import inspect
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, wait
 from pathlib import Path
+from typing import Any
 
 from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.application import Application
@@ -42,6 +43,7 @@ from rem_agent.repl.commands import CommandContext, Message, run_command
 from rem_agent.repl.completion import RemCompleter
 from rem_agent.repl.lexer import RemLexer
 from rem_agent.repl.state import ModelInfo, SessionState
+from rem_agent.worker import ModelWorker
 
 PROMPT_CONTINUATION = "...> "
 
@@ -105,8 +107,10 @@ class ReplShell:
         self.history_path = history_path
         self.input = input
         self.output = output
-        self._workers: list[threading.Thread] = []
-        self._loader: threading.Thread | None = None
+        # Loading and translating run on one worker thread, in the order asked.
+        self._worker = ModelWorker("rem-repl-model")
+        self._translations: list[Future[Translation]] = []  # not yet finished
+        self._loader: Future[None] | None = None
         self._rem_lexer = PygmentsLexer(RemLexer)
         self.session: PromptSession[str] = PromptSession(
             message=self._prompt_message,
@@ -130,7 +134,7 @@ class ReplShell:
 
     # -- the loop ------------------------------------------------------------
 
-    def run(self) -> int:
+    def loop(self) -> int:
         """Read lines until Ctrl-D or :quit; the exit status is 0."""
         self.start_loading()
         self._banner()
@@ -172,8 +176,7 @@ class ReplShell:
         if self.agent.loaded:
             self.status.ready()
             return
-        self._loader = threading.Thread(target=self._load, name="rem-model-load", daemon=True)
-        self._loader.start()
+        self._loader = self._worker.submit(self._load)
 
     def _load(self) -> None:
         try:
@@ -191,12 +194,11 @@ class ReplShell:
         return ModelInfo(engine=engine, model=model, state=state, detail=detail)
 
     def wait_for_workers(self, timeout: float) -> bool:
-        """Give running threads up to `timeout` seconds; True when none is left."""
-        deadline = time.monotonic() + timeout
-        for thread in [*self._workers, *([self._loader] if self._loader else [])]:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self._workers = [t for t in self._workers if t.is_alive()]
-        return not self._workers and not (self._loader and self._loader.is_alive())
+        """Give the model's work up to `timeout` seconds; True when none is left."""
+        pending: list[Future[Any]] = [*self._translations, *([self._loader] if self._loader else [])]
+        _, not_done = wait(pending, timeout=timeout)
+        self._translations = [f for f in self._translations if not f.done()]
+        return not not_done
 
     # -- the three kinds of line ---------------------------------------------------
 
@@ -224,28 +226,18 @@ class ReplShell:
         state = self.state
         cancel = threading.Event()
         done = threading.Event()
-        box: dict[str, Translation | BaseException] = {}
-
-        def work() -> None:
-            try:
-                box["result"] = self._run_translation(line, state, cancel)
-            except BaseException as exc:  # handed to the main thread, never raised here
-                box["error"] = exc
-            finally:
-                done.set()
-
-        worker = threading.Thread(target=work, name="rem-translate", daemon=True)
-        self._workers = [t for t in self._workers if t.is_alive()]
-        busy = len(self._workers)
-        self._workers.append(worker)
-        worker.start()
+        self._translations = [f for f in self._translations if not f.done()]
+        busy = len(self._translations)
+        future = self._worker.submit(self._run_translation, line, state, cancel)
+        future.add_done_callback(lambda _: done.set())
+        self._translations.append(future)
         if self._spin(done, busy) == "cancelled":
             cancel.set()  # the worker's result, if it ever comes, is dropped
             self._print(
                 display.messages_text([Message(kind="warning", text="translation cancelled")])
             )
             return
-        error = box.get("error")
+        error = future.exception()
         if isinstance(error, Cancelled):
             return
         if isinstance(error, RemAgentError):
@@ -255,24 +247,20 @@ class ReplShell:
             text = f"internal error: {type(error).__name__}: {error}"
             self._print(display.messages_text([Message(kind="error", text=text)]))
             return
-        result = box["result"]
-        assert isinstance(result, Translation)
+        result = future.result()
         self.state = self.state.model_copy(update={"last_ms": result.timings.total_ms})
         self._print(display.translation_text(result, self.state))
 
     def _run_translation(
         self, line: str, state: SessionState, cancel: threading.Event
     ) -> Translation:
-        takes_cancel = _engine_takes_cancel(self.agent)
-        if not takes_cancel and cancel.is_set():
-            raise Cancelled("cancelled before the model started")
         return self.agent.translate(
             line,
             now=state.now,
             tz=state.tz,
             profile=state.profile,
             explain=state.explain,
-            cancel=cancel if takes_cancel else None,
+            cancel=cancel,
         )
 
     # -- the spinner ---------------------------------------------------------------
@@ -407,15 +395,6 @@ class ReplShell:
 def _complete_in_multiline(text: str) -> bool:
     """In multi-line mode Enter submits a meta-command or after an empty last line."""
     return text.lstrip().startswith(":") or text.endswith("\n") or not text.strip()
-
-
-def _engine_takes_cancel(agent: RemAgent) -> bool:
-    """Whether the agent may pass `cancel` down: engines learn it one by one."""
-    try:
-        params = inspect.signature(agent.engine.generate).parameters
-    except (TypeError, ValueError, RemAgentError):
-        return False
-    return "cancel" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 def open_history(path: Path | None) -> tuple[History, str | None]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import queue
 import statistics
 import threading
 import time
@@ -33,6 +32,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from rem_agent.server.metrics import Metrics
+from rem_agent.worker import ModelWorker
 
 T = TypeVar("T")
 JobState = Literal["queued", "running", "done"]
@@ -138,7 +138,7 @@ class ServiceEstimate:
 class Scheduler(Generic[T]):
     """Bounded queue + single model worker + coalescing + cancellation + shedding.
 
-    `run(key, work, deadline=...)` returns `(result, shared)`; `work(cancel_event)` runs
+    `schedule(key, work, deadline=...)` returns `(result, shared)`; `work(cancel_event)` runs
     in the model thread and should stop early (raise) once the event is set. `shared` is
     True when the caller joined a job another request had already started.
     """
@@ -152,7 +152,7 @@ class Scheduler(Generic[T]):
         self._running: Job[T] | None = None
         self._wakeup: asyncio.Event | None = None
         self._worker: asyncio.Task[None] | None = None
-        self._model_thread: ModelThread | None = None
+        self._model_thread: ModelWorker | None = None
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -164,7 +164,7 @@ class Scheduler(Generic[T]):
             return
         self._closed = False
         self._wakeup = asyncio.Event()
-        self._model_thread = ModelThread()
+        self._model_thread = ModelWorker()
         self._loop = asyncio.get_running_loop()
         self._worker = asyncio.get_running_loop().create_task(self._work_loop(), name="rem-model")
 
@@ -204,7 +204,7 @@ class Scheduler(Generic[T]):
         some engines want to be loaded and used from the same thread)."""
         if self._model_thread is None:
             raise SchedulerClosed("the service is not running")
-        return await self._model_thread.submit(fn)
+        return await self._model_thread.call(fn)
 
     # -- state ------------------------------------------------------------------
 
@@ -268,7 +268,7 @@ class Scheduler(Generic[T]):
 
     # -- requests -----------------------------------------------------------------
 
-    async def run(
+    async def schedule(
         self, key: Hashable, work: Callable[[threading.Event], T], *, deadline: float
     ) -> tuple[T, bool]:
         """Wait for the answer to `key` until `deadline` (event-loop time).
@@ -349,7 +349,7 @@ class Scheduler(Generic[T]):
             job.state = "running"
             self._running = job
             try:
-                result = await model_thread.submit(_timed, job)
+                result = await model_thread.call(_timed, job)
             except asyncio.CancelledError:
                 job.cancel.set()
                 raise
@@ -397,46 +397,3 @@ def _timed(job: Job[T]) -> T:
         return job.work(job.cancel)
     finally:
         job.run_s = time.perf_counter() - started
-
-
-class ModelThread:
-    """The one thread that calls the model (its engine is not re-entrant).
-
-    A daemon thread rather than a `ThreadPoolExecutor`: the interpreter joins executor
-    threads at exit, so Ctrl-C would wait for a running generation (a minute on a busy
-    CPU) unless the engine honours its cancel event.
-    """
-
-    def __init__(self) -> None:
-        self._inbox: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="rem-model", daemon=True)
-        self._thread.start()
-
-    def submit(self, fn: Callable[..., T], *args: object) -> asyncio.Future[T]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._inbox.put((loop, future, fn, args))
-        return future
-
-    def close(self) -> None:
-        self._inbox.put(None)
-
-    def _run(self) -> None:
-        while (item := self._inbox.get()) is not None:
-            loop, future, fn, args = item
-            try:
-                outcome = (True, fn(*args))
-            except BaseException as exc:  # handed to the waiting coroutine, not lost
-                outcome = (False, exc)
-            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                loop.call_soon_threadsafe(_settle, future, outcome)
-
-
-def _settle(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
-    if future.done():  # the waiter was cancelled
-        return
-    ok, value = outcome
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)

@@ -193,7 +193,7 @@ class RemService:
             - (time.perf_counter() - started)
         )
         try:
-            result, shared = await self.scheduler.run(key, work, deadline=deadline)
+            result, shared = await self.scheduler.schedule(key, work, deadline=deadline)
         except QueueFull as exc:
             raise ServiceError(
                 503,

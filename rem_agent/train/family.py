@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from rem_agent.rem.render import quote_double as quote
+
 
 @dataclass(frozen=True)
 class Draft:
@@ -52,10 +54,6 @@ def declared_in(*modules: ModuleType) -> list[Family]:
     if len(out) != len(_DECLARED):
         raise ValueError("phrasing families registered outside the modules given")
     return out
-
-
-def quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def lookup_query(*keys: str) -> str:
