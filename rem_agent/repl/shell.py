@@ -195,7 +195,10 @@ class ReplShell:
 
     def wait_for_workers(self, timeout: float) -> bool:
         """Give the model's work up to `timeout` seconds; True when none is left."""
-        pending: list[Future[Any]] = [*self._translations, *([self._loader] if self._loader else [])]
+        pending: list[Future[Any]] = [
+            *self._translations,
+            *([self._loader] if self._loader else []),
+        ]
         _, not_done = wait(pending, timeout=timeout)
         self._translations = [f for f in self._translations if not f.done()]
         return not not_done
