@@ -38,6 +38,7 @@ from rem_agent.translate.request import (
     AlreadyRem,
     ForModel,
     Prepared,
+    RequestDefaults,
     TranslateOptions,
     prepare,
 )
@@ -95,10 +96,10 @@ class RemAgent:
         # True: the adapter shipped for the model (if any); False: none; a path: that one.
         self.adapter_request = adapter
         self._catalog = catalog or default_catalog()
-        self._profile = parse_profile(profile)
-        self._tz = tz
-        self._week_start: WeekStart = week_start
-        self._examples = examples
+        # Fixed for the agent's life: another setting is another agent.
+        self.defaults = RequestDefaults(
+            tz=tz, week_start=week_start, profile=parse_profile(profile), examples=examples
+        )
         self._prompts = prompts or PromptLibrary()
         # What of the pipeline's settings the caller chose; the prompt style follows the
         # adapter, known once the engine exists.
@@ -114,27 +115,9 @@ class RemAgent:
         self._worker = ModelWorker("rem-agent-model")  # for atranslate
         self._cache: LRU[tuple[PipelineSettings, object], Translation] = LRU(max(0, cache_size))
 
-    # -- settings (read-only) ------------------------------------------------
-
     @property
     def catalog(self) -> Catalog:
         return self._catalog
-
-    @property
-    def profile(self) -> Profile:
-        return self._profile
-
-    @property
-    def tz(self) -> str:
-        return self._tz
-
-    @property
-    def week_start(self) -> WeekStart:
-        return self._week_start
-
-    @property
-    def examples(self) -> int:
-        return self._examples
 
     # -- the model --------------------------------------------------------
 
@@ -203,14 +186,8 @@ class RemAgent:
         constrain: bool = True,
     ) -> TranslateOptions:
         """A request's options: what it gives, else the agent's defaults."""
-        return TranslateOptions(
-            now=now,
-            tz=self._tz if tz is None else tz,
-            week_start=self._week_start,
-            profile=self._profile if profile is None else parse_profile(profile),
-            constrain=constrain,
-            examples=self._examples,
-        )
+        chosen = None if profile is None else parse_profile(profile)
+        return self.defaults.options(now=now, tz=tz, profile=chosen, constrain=constrain)
 
     def prepare(
         self,

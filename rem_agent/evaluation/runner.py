@@ -194,7 +194,7 @@ def run_eval(
         dataset=dataset,
         engine=engine,
         model=model,
-        examples=variants[0].agent.examples,
+        examples=variants[0].agent.defaults.examples,
         started_at=started,
         n_cases=len(cases),
         modes=[

@@ -99,7 +99,7 @@ class ReplShell:
         history_path: str = "",
     ) -> None:
         self.agent = agent
-        self.state = state or SessionState(profile=agent.profile, tz=agent.tz)
+        self.state = state or SessionState(profile=agent.defaults.profile, tz=agent.defaults.tz)
         self.status = status or ModelStatus()
         self.status.on_change = self._invalidate
         self.notices = notices or []

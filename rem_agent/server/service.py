@@ -166,7 +166,7 @@ class RemService:
             raise ServiceError(
                 503, f"the model is not available: {self._load_error}", "unavailable"
             )
-        tz = req.tz or self.agent.tz
+        tz = req.tz or self.agent.defaults.tz
         # Pin "now" once, so the key below and the model's prompt see the same dates.
         now = req.now or datetime.now(load_zone(tz))
         kwargs: dict[str, Any] = {"now": now, "tz": tz, "profile": req.profile}
@@ -250,8 +250,8 @@ class RemService:
             "model": model,
             "state": self.state,
             "profiles": [p.value for p in Profile],
-            "default_profile": self.agent.profile.value,
-            "tz": self.agent.tz,
+            "default_profile": self.agent.defaults.profile.value,
+            "tz": self.agent.defaults.tz,
             "catalog": {
                 "name": catalog.name,
                 "default_table": catalog.default_table,

@@ -40,6 +40,35 @@ class TranslateOptions(BaseModel):
     examples: int = DEFAULT_EXAMPLES
 
 
+class RequestDefaults(BaseModel):
+    """What a request gets when it does not say: the agent's settings for requests."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tz: str = "UTC"
+    week_start: WeekStart = "monday"
+    profile: Profile = Profile.REM
+    examples: int = DEFAULT_EXAMPLES
+
+    def options(
+        self,
+        *,
+        now: datetime | None = None,
+        tz: str | None = None,
+        profile: Profile | None = None,
+        constrain: bool = True,
+    ) -> TranslateOptions:
+        """A request's options: what it gives, else these defaults."""
+        return TranslateOptions(
+            now=now,
+            tz=self.tz if tz is None else tz,
+            week_start=self.week_start,
+            profile=self.profile if profile is None else profile,
+            constrain=constrain,
+            examples=self.examples,
+        )
+
+
 class RequestText(BaseModel):
     """The request's text at each step of taking it apart, each named for what it lacks.
     Every consumer reads the one it needs; none derives another."""
