@@ -2,6 +2,7 @@
 
     python bench/equivalence.py dump OUT.jsonl [--engine llamacpp|mlx-tiny] [--no-adapter]
     python bench/equivalence.py compare BEFORE.jsonl AFTER.jsonl
+    python bench/equivalence.py grammars      # one sha256 over every decode grammar
 
 `dump` translates every case of the dev, held-out and fresh sets, in order, with the
 answer cache off, and writes one line per case: the query, validity, statement, dates,
@@ -110,6 +111,36 @@ def compare(before: Path, after: Path) -> int:
     return 1 if differing else 0
 
 
+def grammars() -> int:
+    """The sha256 of both decode grammars (and the retry's, without SEARCH) of every case:
+    no model needed, so it is the quick check after a change to the spec or the grammar."""
+    import hashlib
+
+    from rem_agent.rem import Profile, default_catalog
+    from rem_agent.rem.decode_grammar import decode_grammar
+
+    try:
+        from rem_agent.translate.request import TranslateOptions, for_model
+        from rem_agent.translate.spec import decode_spec
+    except ImportError:  # the layout before issue 21
+        from rem_agent.request import TranslateOptions, for_model  # type: ignore[no-redef]
+        from rem_agent.request_spec import decode_spec  # type: ignore[no-redef]
+
+    catalog, digest, n = default_catalog(), hashlib.sha256(), 0
+    for case in _cases(Path.cwd(), None):
+        options = TranslateOptions(
+            now=datetime.fromisoformat(case["now"]),
+            tz=case.get("tz", "UTC"),
+            profile=Profile(case.get("profile", "rem")),
+        )
+        spec = decode_spec(for_model(case["nl"], options, catalog), catalog=catalog)
+        for one in (spec, spec.model_copy(update={"search": False})):
+            digest.update(decode_grammar(one).encode())
+        n += 1
+    print(f"{n} cases, decode grammars sha256 {digest.hexdigest()}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -121,9 +152,12 @@ def main() -> int:
     c = commands.add_parser("compare", help="compare two dumps")
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
+    commands.add_parser("grammars", help="hash every decode grammar (no model)")
     args = parser.parse_args()
     if args.command == "dump":
         return dump(args.out, engine=args.engine, adapter=not args.no_adapter, limit=args.limit)
+    if args.command == "grammars":
+        return grammars()
     return compare(args.before, args.after)
 
 
