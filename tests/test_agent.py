@@ -270,3 +270,31 @@ def test_a_failed_constrained_decode_is_an_invalid_answer_not_an_exception() -> 
     result = agent.translate("files named like reprot", profile="p8fs")
     assert not result.valid
     assert result.error is not None and "constrained decoding failed" in result.error
+
+
+def test_settings_are_fixed_when_the_agent_loads() -> None:
+    """One pipeline per agent, built at load; its settings and the defaults are frozen, and
+    an agent with other settings on the same engine answers with its own."""
+    agent, engine = agent_with(lambda u, g: 'LOOKUP "x"', max_tokens=48)
+    pipeline = agent.pipeline()
+    agent.translate("who is x", now=NOW)
+    agent.translate("who is y", now=NOW)
+    assert agent.pipeline() is pipeline and engine.loads == 1
+    with pytest.raises(ValueError, match="frozen"):
+        pipeline.settings.max_tokens = 10  # type: ignore[misc]
+    with pytest.raises(ValueError, match="frozen"):
+        agent.defaults.tz = "Europe/Berlin"  # type: ignore[misc]
+    other = RemAgent(engine_instance=engine, max_tokens=96, jump_forward=False)
+    other.translate("who is z", now=NOW)
+    budgets = [(p.max_tokens, p.jump_forward) for p in engine.params]
+    assert budgets == [(48, True), (48, True), (96, False)]
+
+
+def test_the_answer_cache_keys_on_the_pipeline_settings_and_the_request() -> None:
+    agent, engine = agent_with(lambda u, g: 'LOOKUP "x"')
+    first = agent.translate("who is x", now=NOW)
+    again = agent.translate("who is x", now=NOW)
+    assert (first.source, again.source, len(engine.calls)) == ("model", "cache", 1)
+    [key] = list(agent._cache)
+    assert key[0] == agent.pipeline().settings
+    assert key[1] == agent.prepare("who is x", now=NOW).key
