@@ -154,3 +154,82 @@ def test_the_calendars_new_phrases_agree_with_the_resolver(phrase: str) -> None:
     now = datetime.fromisoformat(REFERENCE_NOW)
     [found] = resolve_dates(f"notes {phrase}", now=now, tz="UTC").ranges
     assert (found.start_literal(), found.end_literal()) == literals(phrase, REFERENCE_NOW, "UTC")
+
+
+def _folder(tmp_path: Path, rows: list[WrittenPair], labels: list[Label]) -> Path:
+    (tmp_path / "labels").mkdir(parents=True)
+    (tmp_path / "w.jsonl").write_text("".join(r.model_dump_json() + "\n" for r in rows))
+    (tmp_path / "labels" / "w.jsonl").write_text(
+        "".join(x.model_dump_json() + "\n" for x in labels)
+    )
+    return tmp_path
+
+
+def test_only_agreed_pairs_reach_the_training_data(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from rem_agent.train.data import written_pairs
+
+    rows = [
+        WrittenPair(
+            id="w-1",
+            request="kafka notes last week",
+            rem='SEARCH "kafka" IN resources WHERE {{created_at}}',
+            when=("last week",),
+        ),
+        WrittenPair(
+            id="w-2", request="pdfs", rem="SELECT * FROM files WHERE mime_type = 'application/pdf'"
+        ),
+        # a date word inside a name: the resolver reads a time, the label a name
+        WrittenPair(
+            id="w-3",
+            request="the monday planning sync",
+            rem='SEARCH "monday planning sync" IN resources',
+        ),
+        WrittenPair(id="w-4", request="who is priya", rem='LOOKUP "Priya"'),
+    ]
+    labels = [
+        Label(
+            id="w-1", rem='SEARCH "kafka" IN resources WHERE {{created_at}}', when=("last week",)
+        ),
+        Label(id="w-2", rem="SELECT * FROM files WHERE mime_type = 'application/pdf'"),
+        Label(id="w-3", rem='SEARCH "monday planning sync" IN resources'),
+        Label(id="w-4", rem='FUZZY "priya"'),
+    ]
+    counters: Counter[str] = Counter()
+    pairs = written_pairs(_folder(tmp_path, rows, labels), exclude={"pdfs"}, counters=counters)
+    assert [p.request for p in pairs] == ["kafka notes last week"]
+    assert pairs[0].rem.endswith("created_at < '2026-11-23'") and pairs[0].family == "written:w"
+    assert (counters["written_date_reading"], counters["duplicates"]) == (1, 1)
+
+
+def test_agreed_blind_rows_become_eval_cases(tmp_path: Path) -> None:
+    from rem_agent.evaluation.dataset import load_cases
+    from rem_agent.train.written import main
+
+    rows = [
+        WrittenPair(
+            id="b-1",
+            request="meetings yesterday",
+            rem="SELECT * FROM moments WHERE moment_type = 'meeting' AND {{resource_timestamp}}",
+            when=("yesterday",),
+            category="select_time",
+        ),
+        WrittenPair(
+            id="b-2", request="kafka", rem='SEARCH "kafka" IN resources', category="search"
+        ),
+    ]
+    labels = [
+        Label(
+            id="b-1",
+            rem="SELECT * FROM moments WHERE moment_type = 'meeting' AND {{resource_timestamp}}",
+            when=("yesterday",),
+        ),
+        Label(id="b-2", rem='LOOKUP "kafka"'),
+    ]
+    out = tmp_path / "cases.jsonl"
+    assert main(["cases", str(_folder(tmp_path / "blind", rows, labels)), "--out", str(out)]) == 0
+    [case] = load_cases(out)
+    assert (case.id, case.category, case.now) == ("b-1", "select_time", REFERENCE_NOW)
+    assert case.dates[0].start == "2026-11-25" and case.dates[0].end == "2026-11-26"
+    assert case.expected.endswith("resource_timestamp < '2026-11-26'")

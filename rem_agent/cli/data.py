@@ -33,6 +33,12 @@ def register(subparsers: Any) -> None:
     build.add_argument(
         "--heldout-cases", type=int, default=200, help="eval cases from held-out families"
     )
+    build.add_argument(
+        "--written",
+        type=Path,
+        metavar="DIR",
+        help="add the pairs written by people in DIR (data/written) that both labellers agree on",
+    )
     build.set_defaults(handler=_build)
     parser.set_defaults(handler=lambda _args: (parser.print_help(), 2)[1])
 
@@ -41,7 +47,12 @@ def _build(args: argparse.Namespace) -> int:
     from rem_agent.train.data import build_dataset
 
     report = build_dataset(
-        args.out, n=args.n, seed=args.seed, heldout_cases=args.heldout_cases, progress=status
+        args.out,
+        n=args.n,
+        seed=args.seed,
+        heldout_cases=args.heldout_cases,
+        written=args.written,
+        progress=status,
     )
     print(
         f"wrote {report.train} training rows, {report.valid} validation rows (held-out "
@@ -50,6 +61,12 @@ def _build(args: argparse.Namespace) -> int:
     print("statements: " + ", ".join(f"{k} {v}" for k, v in report.by_statement.items()))
     print("categories: " + ", ".join(f"{k} {v}" for k, v in report.by_category.items()))
     print("profiles:   " + ", ".join(f"{k} {v}" for k, v in report.by_profile.items()))
+    if args.written is not None:
+        print(
+            f"written by people: {report.written} agreed pairs added; "
+            f"{report.dropped_written_date_reading} dropped (a date word the resolver reads "
+            "as a time where the label reads a name)"
+        )
     print(
         f"dropped: {report.dropped_date_disagreement} where the resolver disagreed with the "
         f"calendar, {report.dropped_duplicates} duplicates or dev-set requests"

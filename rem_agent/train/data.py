@@ -31,7 +31,7 @@ from rem_agent.models.atomic import atomic_write_text
 from rem_agent.rem.catalog import default_catalog
 from rem_agent.rem.check import check_rem
 from rem_agent.rem.profile import Profile
-from rem_agent.train import phrasing
+from rem_agent.train import phrasing, written
 from rem_agent.train.calendar import condition, literals
 from rem_agent.translate.prompts import PromptLibrary
 
@@ -71,6 +71,8 @@ class Pair(BaseModel):
 class BuildReport(BaseModel):
     out: str
     train: int
+    written: int = 0  # of `train`, pairs written by people that both labellers agreed on
+    dropped_written_date_reading: int = 0  # written pairs whose dates the resolver reads otherwise
     valid: int
     heldout_cases: int
     dropped_date_disagreement: int
@@ -94,6 +96,55 @@ DEVSET = Path(__file__).resolve().parents[2] / "eval" / "devset.jsonl"
 def devset_requests(path: Path | None = None) -> set[str]:
     path = path or DEVSET
     return {normalise(c.nl) for c in load_cases(path)} if path.is_file() else set()
+
+
+def blind_requests(path: Path | None = None) -> set[str]:
+    """The blind set's requests (normalised): never trained on."""
+    path = path or Path(__file__).resolve().parents[2] / "eval" / "blind"
+    return {
+        normalise(p.request)
+        for f in sorted(path.glob("*.jsonl"))
+        for p in written.read_lines(f, written.WrittenPair)[0]
+    }
+
+
+def written_pairs(folder: Path, *, exclude: set[str], counters: Counter[str]) -> list[Pair]:
+    """The agreed pairs written by people (`train.written`), as training pairs. A pair whose
+    dates the resolver reads otherwise (a date word inside a name, which the pipeline cannot
+    yet read as a name) is dropped and counted, as generated pairs are."""
+    out: list[Pair] = []
+    for pair, canonical in written.agreed(folder)[0]:
+        if normalise(pair.request) in exclude:
+            counters["duplicates"] += 1
+            continue
+        bounds = [literals(p, written.REFERENCE_NOW, written.REFERENCE_TZ) for p in pair.when]
+        resolution = resolve_dates(
+            pair.request, now=datetime.fromisoformat(written.REFERENCE_NOW), tz=written.REFERENCE_TZ
+        )
+        resolved = [(r.start_literal(), r.end_literal()) for r in resolution.ranges]
+        if resolved != bounds or resolution.unresolved:
+            counters["written_date_reading"] += 1
+            continue
+        checked = check_rem(canonical, profile=pair.profile)
+        assert checked.statement is not None  # agreed pairs are valid
+        out.append(
+            Pair(
+                request=pair.request,
+                now=written.REFERENCE_NOW,
+                tz=written.REFERENCE_TZ,
+                profile=pair.profile,
+                rem=canonical,
+                statement=checked.statement,
+                category="written",
+                family="written:" + pair.id.rsplit("-", 1)[0],
+                holdout=False,
+                dates=[
+                    DateNote(phrase=p, start=s, end=e)
+                    for p, (s, e) in zip(pair.when, bounds, strict=True)
+                ],
+            )
+        )
+    return out
 
 
 def _random_now(rng: random.Random) -> datetime:
@@ -232,6 +283,8 @@ def build_dataset(
     valid_share: float = 0.1,
     heldout_cases: int = 200,
     devset: Path | None = None,
+    written: Path | None = None,
+    blind: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Write train/valid/heldout JSONL and stats into `out`; see the module docstring."""
@@ -251,6 +304,12 @@ def build_dataset(
         n_valid + heldout_cases, seed=seed, holdout=True, exclude=exclude, counters=counters
     )
     valid, cases = held[:n_valid], held[n_valid:]
+    mine = (
+        written_pairs(written, exclude=exclude | blind_requests(blind), counters=counters)
+        if written is not None
+        else []
+    )
+    train += mine
     prompts = PromptLibrary()
     out.mkdir(parents=True, exist_ok=True)
     for name, rows in (("train", train), ("valid", valid)):
@@ -264,6 +323,8 @@ def build_dataset(
     report = BuildReport(
         out=str(out),
         train=len(train),
+        written=len(mine),
+        dropped_written_date_reading=counters["written_date_reading"],
         valid=len(valid),
         heldout_cases=len(cases),
         dropped_date_disagreement=counters["date_disagreement"],

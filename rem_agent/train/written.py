@@ -9,6 +9,7 @@ as for the generated data. A pair is kept when both labels give the same canonic
     python -m rem_agent.train.written check FILE...                every line valid, or why not
     python -m rem_agent.train.written check-labels REQUESTS LABELS a blind labelling, likewise
     python -m rem_agent.train.written agree WRITTEN LABELS         the agreement, and the misses
+    python -m rem_agent.train.written cases BLIND_DIR --out FILE   agreed blind rows as eval cases
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from rem_agent.evaluation.dataset import DateNote, DevCase
 from rem_agent.rem.check import check_rem
 from rem_agent.rem.profile import Profile
 from rem_agent.train.calendar import condition, literals
@@ -163,6 +165,62 @@ def agreement(written: Iterable[WrittenPair], labels: Iterable[Label]) -> Agreem
     return Agreement(compared=compared, agreed=agreed, missing=missing, disagreed=disagreed)
 
 
+def agreed(written_dir: Path) -> tuple[list[tuple[WrittenPair, str]], dict[str, Agreement]]:
+    """Every written pair of `written_dir/*.jsonl` whose blind label in
+    `written_dir/labels/` gives the same canonical query, with that query; and the
+    agreement of each file. A file without labels agrees on nothing yet."""
+    kept: list[tuple[WrittenPair, str]] = []
+    report: dict[str, Agreement] = {}
+    for path in sorted(written_dir.glob("*.jsonl")):
+        rows, problems = read_lines(path, WrittenPair)
+        labels_path = written_dir / "labels" / path.name
+        labels = read_lines(labels_path, Label)[0] if labels_path.is_file() else []
+        if problems:
+            raise ValueError(f"{path}: {problems[0]}")
+        result = agreement(rows, labels)
+        report[path.stem] = result
+        misses = {d[0] for d in result.disagreed} | set(result.missing)
+        for row in rows:
+            if row.id not in misses:
+                canonical = checked(row, row.profile, row.request).canonical
+                assert canonical is not None  # it agreed, so it is valid
+                kept.append((row, canonical))
+    return kept, report
+
+
+def as_case(pair: WrittenPair, canonical: str) -> DevCase:
+    """A written pair as an eval case (the dev-set format), dates from the calendar."""
+    dates = [
+        DateNote(phrase=phrase, start=start, end=end)
+        for phrase in pair.when
+        for start, end in [literals(phrase, REFERENCE_NOW, REFERENCE_TZ)]
+    ]
+    return DevCase(
+        id=pair.id,
+        nl=pair.request,
+        now=REFERENCE_NOW,
+        tz=REFERENCE_TZ,
+        profile=pair.profile,
+        expected=canonical,
+        category=pair.category or "written",
+        dates=dates,
+    )
+
+
+def _cases(blind_dir: Path, out: Path) -> int:
+    kept, report = agreed(blind_dir)
+    text = "".join(as_case(pair, canonical).model_dump_json() + "\n" for pair, canonical in kept)
+    out.write_text(text, encoding="utf-8")
+    for name, result in report.items():
+        print(
+            f"{name}: agreed {result.agreed}/{result.compared} ({100 * result.rate:.1f}%), "
+            f"{len(result.missing)} unlabelled",
+            file=sys.stderr,
+        )
+    print(f"{len(kept)} cases written to {out}", file=sys.stderr)
+    return 0
+
+
 def _check(paths: Sequence[Path]) -> int:
     bad = 0
     for path in paths:
@@ -242,11 +300,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     agree = commands.add_parser("agree", help="compare written pairs with a blind labelling")
     agree.add_argument("written", type=Path)
     agree.add_argument("labels", type=Path)
+    cases = commands.add_parser("cases", help="the agreed rows of a folder as eval cases")
+    cases.add_argument("folder", type=Path)
+    cases.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.command == "check":
         return _check(args.files)
     if args.command == "check-labels":
         return _check_labels(args.requests, args.labels)
+    if args.command == "cases":
+        return _cases(args.folder, args.out)
     return _agree(args.written, args.labels)
 
 
