@@ -69,6 +69,23 @@ def defuse_chat_markup(text: str) -> str:
     return _CHAT_MARKUP.sub("< |", text)
 
 
+# Spelled numbers, for the dates and the quantities of a request.
+NUMBER_WORDS: dict[str, int] = {
+    w: n
+    for n, w in enumerate(
+        (
+            "one two three four five six seven eight nine ten eleven twelve thirteen "
+            "fourteen fifteen sixteen seventeen eighteen nineteen"
+        ).split(),
+        start=1,
+    )
+}
+TENS: dict[str, int] = {
+    w: 10 * n
+    for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
+}
+
+
 def tokens(text: str) -> list[str]:
     """The tokens of a request as typed: runs between spaces, quotes and punctuation."""
     return _TOKEN.findall(text)

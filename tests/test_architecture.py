@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     # 1 the language and the dates (neither imports the other: see the test below)
     f"{PACKAGE}.rem.*": 1,
     f"{PACKAGE}.dates.*": 1,
+    f"{PACKAGE}.quantities": 1,
     # 2 the screen, the model files and the engines that run them
     f"{PACKAGE}.translate.screen": 2,
     f"{PACKAGE}.models.*": 2,

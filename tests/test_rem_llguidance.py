@@ -402,3 +402,47 @@ def test_p8fs_grammars_with_refused_words_compile(text: str, ll_tokenizer) -> No
     cache = GrammarCache(ll_tokenizer, 4)
     matcher = cache.matcher(grammar=decode_grammar(request_spec(text, Profile.P8FS)))
     assert not matcher.is_error()
+
+
+@pytest.mark.parametrize(
+    ("request_text", "allowed", "refused"),
+    [
+        (
+            "files over 30mb",
+            "SELECT * FROM files WHERE file_size > 30000000",
+            "SELECT * FROM files WHERE file_size > 3000000",
+        ),
+        (
+            "pdfs above 20 mb",
+            "SELECT * FROM files WHERE mime_type = 'application/pdf' AND file_size > 20000000",
+            "SELECT * FROM files WHERE mime_type = 'application/pdf' AND file_size > 2000000000",
+        ),
+        (
+            "my 5 most recent uploads",
+            "SELECT * FROM files ORDER BY upload_timestamp DESC LIMIT 5",
+            "SELECT * FROM files ORDER BY upload_timestamp DESC LIMIT 50",
+        ),
+        (
+            "the most recent session",
+            "SELECT * FROM sessions ORDER BY created_at DESC LIMIT 1",
+            "SELECT * FROM sessions ORDER BY created_at DESC LIMIT 10",
+        ),
+    ],
+)
+def test_only_the_quantities_read_can_be_written(  # type: ignore[no-untyped-def]
+    ll_tokenizer, qwen_tokenizer, request_text: str, allowed: str, refused: str
+) -> None:
+    """A size or count the request names is computed, not guessed: the grammar of the
+    request admits its value and no other, token by token with the real tokenizer."""
+    spec = spec_of(request_text)
+    assert spec.sizes or spec.counts
+    assert accepts(ll_tokenizer, qwen_tokenizer, spec, allowed)
+    assert not accepts(ll_tokenizer, qwen_tokenizer, spec, refused)
+
+
+def test_without_a_quantity_any_number_is_allowed(ll_tokenizer, qwen_tokenizer) -> None:  # type: ignore[no-untyped-def]
+    spec = spec_of("biggest files")
+    assert spec.sizes is None and spec.counts is None
+    for limit in ("LIMIT 3", "LIMIT 250"):
+        text = f"SELECT * FROM files ORDER BY file_size DESC {limit}"
+        assert accepts(ll_tokenizer, qwen_tokenizer, spec, text)

@@ -108,6 +108,8 @@ def _print_explain(result: Translation) -> None:
         print(f"  date   {d.text!r} -> [{d.start or 'open'}, {d.end or 'open'})", file=err)
     if not result.dates:
         print("  date   (none in the request)", file=err)
+    for q in result.quantities:
+        print(f"  {q.kind:<6} {q.text!r} -> {q.read_as}", file=err)
     if result.explain:
         adapter = f", adapter {result.adapter}" if result.adapter else ", no adapter"
         print(f"  prompt {result.explain.prompt_style}{adapter}", file=err)

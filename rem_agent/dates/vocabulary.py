@@ -5,6 +5,7 @@ exceptions. Data only.
 
 from __future__ import annotations
 
+from rem_agent import text
 from rem_agent.dates.phrases import DayPartName, Rel, Unit
 
 RELATIVE_WORDS: dict[str, Rel] = {"this": "this", "last": "last", "next": "next", "past": "last"}
@@ -58,20 +59,7 @@ UNITS |= {"fortnight": ("week", 2), "fortnights": ("week", 2)}
 UNITS |= {"decade": ("year", 10), "decades": ("year", 10)}
 CALENDAR_UNITS = frozenset({"day", "week", "month", "quarter", "year", "hour", "minute"})
 
-NUMBER_WORDS = {
-    w: n
-    for n, w in enumerate(
-        _words(
-            "one two three four five six seven eight nine ten eleven twelve thirteen "
-            "fourteen fifteen sixteen seventeen eighteen nineteen"
-        ),
-        start=1,
-    )
-}
-TENS = {
-    w: 10 * n
-    for n, w in enumerate(_words("twenty thirty forty fifty sixty seventy eighty ninety"), 2)
-}
+NUMBER_WORDS, TENS = text.NUMBER_WORDS, text.TENS  # one home: the request text
 ORDINAL_WORDS = {
     w: n
     for n, w in enumerate(

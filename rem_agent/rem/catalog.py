@@ -10,7 +10,7 @@ import functools
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -42,6 +42,9 @@ class FieldSpec(BaseModel):
     # Values a request rarely spells out ('application/pdf' for "pdfs"): decoding does not
     # limit them to the request's words.
     any_value: bool = False
+    # What a number in the field counts: "bytes" (file sizes) takes only the sizes the
+    # request names, read by `rem_agent.quantities`, when it names any.
+    unit: Literal["bytes"] | None = None
 
     @model_validator(mode="after")
     def _enum_has_values(self) -> FieldSpec:

@@ -147,7 +147,8 @@ class _Holes:
                 "edge_names": "".join(
                     f" & ~/{re.escape(name)}/" for name in rules.edge_forbidden_names
                 ),
-                "count": _count_regex(1, MAX_LIMIT),
+                # a LIMIT: the counts the request names, else any
+                "count": _numbers(self.spec.counts) or _count_regex(1, MAX_LIMIT),
                 "depth_count": _count_regex(0, MAX_DEPTH),
                 "timestamp": TIMESTAMP_PATTERN,
                 "any_value": self._free_value,
@@ -249,9 +250,10 @@ class _Holes:
             if literal is None:
                 return []  # no value named: a null check here would only be a detour
         else:
+            sizes = _numbers(self.spec.sizes) if field.unit == "bytes" else None
             literal = {
                 "string": "SQSTRING" if field.any_value else self._words_terminal("SQWORDS"),
-                "int": "INT",
+                "int": f"({sizes})" if sizes else "INT",
                 "number": "NUM",
                 "bool": '("TRUE" | "FALSE")',
                 None: None,
@@ -416,6 +418,11 @@ def _word_run(word: str, quote: str, chars: int, *, edge: str = "") -> str:
     end = f"{edge}?" if edge else ""
     run = f"/{quote}{end}{word}(?: {word})*{end}{quote}/"
     return f"{run} & /{quote}{inside}{{1,{chars}}}{quote}/"
+
+
+def _numbers(values: tuple[int, ...] | None) -> str | None:
+    """Exactly these whole numbers, as alternatives (None: no narrowing)."""
+    return _alts(_lit(str(v)) for v in values) if values else None
 
 
 def _count_regex(low: int, high: int) -> str:

@@ -60,5 +60,9 @@ class DecodeSpec(BaseModel):
     # None: any value of an enum field. A set of (table, field, value): the values the
     # request names ("meetings" names 'meeting'); other values cannot be written.
     enum_values: frozenset[tuple[str, str, str]] | None = None
+    # None: any number. A tuple: the sizes (bytes) the request names, the only numbers a
+    # field whose unit is bytes may take; and the counts it names, the only LIMITs.
+    sizes: tuple[int, ...] | None = None
+    counts: tuple[int, ...] | None = None
     # False: no SEARCH statement (a second decode, after a SEARCH that had no topic).
     search: bool = True

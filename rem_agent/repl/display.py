@@ -10,6 +10,8 @@ from prompt_toolkit.styles import Style
 from pygments.lexers.data import JsonLexer
 
 from rem_agent.agent import Translation
+from rem_agent.interval import Interval
+from rem_agent.quantities import Quantity
 from rem_agent.rem.check import CheckResult
 from rem_agent.repl.commands import Message
 from rem_agent.repl.lexer import lex
@@ -64,13 +66,15 @@ def messages_text(messages: Sequence[Message]) -> FormattedText:
     return FormattedText(out)
 
 
-def dates_text(dates: Sequence[object]) -> list[tuple[str, str]]:
+def dates_text(dates: Sequence[Interval]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for d in dates:
-        start = getattr(d, "start", None) or "open"
-        end = getattr(d, "end", None) or "open"
-        out += _line("class:dim", f"  {getattr(d, 'text', '')} → {start} … {end}")
+        out += _line("class:dim", f"  {d.text} → {d.start or 'open'} … {d.end or 'open'}")
     return out
+
+
+def quantities_text(quantities: Sequence[Quantity]) -> list[tuple[str, str]]:
+    return [t for q in quantities for t in _line("class:dim", f"  {q.text} → {q.read_as}")]
 
 
 def _ms(value: float) -> str:
@@ -89,6 +93,7 @@ def translation_text(result: Translation, state: SessionState) -> FormattedText:
     else:
         out += _line("class:error", f"error: {result.error or 'no query'}")
     out += dates_text(result.dates)
+    out += quantities_text(result.quantities)
     for warning in result.warnings:
         out += _line("class:dim", f"  warning: {warning}")
     if state.explain:

@@ -2,7 +2,8 @@
 
 `prepare` cleans the text (`text`), takes input that already is REM as it is
 (`rem.check`), screens out what is not words to search for (`screen`), resolves the
-dates (`dates`) and derives their REM literals, and builds the key that identifies the
+dates (`dates`) and derives their REM literals, reads its sizes and counts
+(`quantities`), and builds the key that identifies the
 answer. Everything after it (`pipeline`) reads the `Prepared` request; nothing derives
 these again.
 """
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from rem_agent.dates import DateResolution, WeekStart, resolve_dates
 from rem_agent.errors import UsageError
 from rem_agent.interval import Interval
+from rem_agent.quantities import Quantities, read_quantities
 from rem_agent.rem.ast import statement_start
 from rem_agent.rem.catalog import Catalog
 from rem_agent.rem.check import check_rem
@@ -96,6 +98,10 @@ class AlreadyRem(BaseModel):
     def intervals(self) -> tuple[Interval, ...]:
         return ()
 
+    @property
+    def quantities(self) -> Quantities:
+        return Quantities()
+
 
 class ForModel(BaseModel):
     """A request for the model: its texts, its screening and its resolved dates."""
@@ -107,6 +113,7 @@ class ForModel(BaseModel):
     key: tuple[Hashable, ...]  # equal keys get the same answer (caches and servers coalesce)
     resolution: DateResolution
     intervals: tuple[Interval, ...]  # the resolved ranges: derived once, here
+    quantities: Quantities  # the sizes and counts it names, read by code
     screened: Screened  # the text with its payload (commands, SQL) found
 
 
@@ -155,6 +162,7 @@ def for_model(
         options=options,
         resolution=resolution,
         intervals=intervals,
+        quantities=read_quantities(request, skip=resolution.spans),
         screened=screened,
         key=(
             request,

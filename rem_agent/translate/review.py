@@ -71,6 +71,12 @@ def warnings_for(prepared: ForModel, checked: CheckResult, stats: DecodeStats) -
                 else "the query does not filter on it"
             )
             warnings.append(f"the time {date.text!r} is not expressed: {where}")
+    numbers = _numbers(tree)
+    warnings += [
+        f"the size {q.text!r} ({q.value} bytes) is not expressed: the query does not filter on it"
+        for q in prepared.quantities.found
+        if q.kind == "size" and q.value not in numbers
+    ]
     warnings += screened.warnings()
     if screened.write_intent:
         warnings.append(
@@ -92,6 +98,16 @@ def warnings_for(prepared: ForModel, checked: CheckResult, stats: DecodeStats) -
             f"condition ({stats.dropped_tokens} tokens after it were dropped)"
         )
     return warnings
+
+
+def _numbers(tree: ast.Statement | None) -> set[float]:
+    where = getattr(tree, "where", None)
+    return {
+        value.value
+        for pred in ast.predicates(where)
+        for value in ast.values_of(pred)
+        if isinstance(value, ast.NumberLit)
+    }
 
 
 def _literals(tree: ast.Statement | None) -> set[str]:

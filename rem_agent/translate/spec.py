@@ -120,6 +120,7 @@ class Narrowing(BaseModel):
     words: bool = True  # quoted text only from the request's words
     time_fields: bool = True  # only the time fields the request names
     require_time: bool = True  # a named time must reach the query
+    quantities: bool = True  # only the sizes and counts the request names
 
 
 NARROW_ALL = Narrowing()
@@ -142,4 +143,6 @@ def decode_spec(
         if narrowing.time_fields
         else None,
         enum_values=named_enum_values(text.payload_free, catalog),
+        sizes=prepared.quantities.values("size") if narrowing.quantities else None,
+        counts=prepared.quantities.values("count") if narrowing.quantities else None,
     )

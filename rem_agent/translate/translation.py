@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rem_agent.engines.base import DecodeStats, EngineInfo
 from rem_agent.interval import Interval
+from rem_agent.quantities import Quantity
 from rem_agent.rem.profile import Profile
 from rem_agent.translate.request import Prepared
 
@@ -60,6 +61,7 @@ class Translation(BaseModel):
     profile: Profile
     statement: str | None = None
     dates: list[Interval] = []
+    quantities: list[Quantity] = []  # sizes and counts the request names, as read
     warnings: list[str] = []
     engine: str
     model: str
@@ -89,6 +91,7 @@ def translation(
         profile=prepared.options.profile,
         statement=statement,
         dates=list(prepared.intervals),
+        quantities=list(prepared.quantities.found),
         warnings=warnings or [],
         engine=by.engine,
         model=by.model,
