@@ -3,6 +3,8 @@ the style of the dates tests."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -80,7 +82,7 @@ def test_quantities_are_positive_whole_and_apart(text: str) -> None:
     found = read_quantities(text).found
     spans = [q.span for q in found]
     assert spans == sorted(spans)
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
     for q in found:
         assert q.value >= 1 and isinstance(q.value, int)
         assert text[q.span[0] : q.span[1]] == q.text
