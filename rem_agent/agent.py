@@ -26,11 +26,13 @@ from rem_agent.lru import LRU
 from rem_agent.rem.catalog import Catalog, default_catalog
 from rem_agent.rem.profile import Profile, parse_profile
 from rem_agent.text import MAX_REQUEST_CHARS, clean_request
+from rem_agent.translate.confidence import check_confidence, load_calibration
 from rem_agent.translate.pipeline import (
     DEFAULT_MAX_TOKENS,
     Cancelled,
     Pipeline,
     PipelineSettings,
+    with_fallback,
 )
 from rem_agent.translate.prompts import PromptLibrary, PromptStyle
 from rem_agent.translate.request import (
@@ -145,10 +147,12 @@ class RemAgent:
             if self._pipeline is None:
                 engine = self.engine
                 engine.load(self._on_status)
+                adapter = engine.adapter
                 self._pipeline = Pipeline(
                     engine=engine,
                     prompts=self._prompts.for_catalog(self._catalog),
                     settings=self._chosen.model_copy(update={"style": self.prompt_style}),
+                    calibration=load_calibration(adapter.folder if adapter else None),
                 )
                 if self._on_status is not None:
                     self._on_status(engine.info().describe())
@@ -241,16 +245,21 @@ class RemAgent:
         constrain: bool = True,
         explain: bool = False,
         cancel: threading.Event | None = None,
+        min_confidence: float | None = None,
     ) -> Translation:
         """Translate one request.
 
         Raises `UsageError` for bad input (empty, too long, unknown zone or profile)
         and `Cancelled` when `cancel` is set before the model finishes (a search bar
         whose user kept typing); a model that fails yields `valid=False` with `error`.
+        Below `min_confidence` the answer is a plain SEARCH of the request's words, with
+        a warning naming the answer it replaced (`Translation.replaced`).
         """
         started = time.perf_counter()
         prepared = self.prepare(text, now=now, tz=tz, profile=profile, constrain=constrain)
-        return self.answer(prepared, explain=explain, cancel=cancel, started=started)
+        return self.answer(
+            prepared, explain=explain, cancel=cancel, started=started, min_confidence=min_confidence
+        )
 
     def answer(
         self,
@@ -259,18 +268,21 @@ class RemAgent:
         explain: bool = False,
         cancel: threading.Event | None = None,
         started: float | None = None,
+        min_confidence: float | None = None,
     ) -> Translation:
         """Answer a prepared request: without the model when it can, else through the
         pipeline once (`started`: when the request arrived, for its total time)."""
         if isinstance(prepared, AlreadyRem):
             return self._as_typed(prepared)
-        if not explain and (cached := self._cached(prepared)) is not None:
-            return cached
-        pipeline = self.pipeline()
-        result = pipeline.translate(prepared, explain=explain, cancel=cancel, started=started)
-        if result.valid:
-            self._cache.put((pipeline.settings, prepared.key), result)
-        return result
+        result = None if explain else self._cached(prepared)
+        if result is None:
+            pipeline = self.pipeline()
+            result = pipeline.translate(prepared, explain=explain, cancel=cancel, started=started)
+            if result.valid:
+                self._cache.put((pipeline.settings, prepared.key), result)
+        if min_confidence is None:
+            return result
+        return with_fallback(prepared, result, self._catalog, check_confidence(min_confidence))
 
     def affinity(self, a: str, b: str, *, constrain: bool = True) -> AffinityResult:
         """How resource text `b` relates to `a` (see `rem_agent.affinity`), on the same

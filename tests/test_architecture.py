@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     f"{PACKAGE}.translate.spec": 3,
     f"{PACKAGE}.translate.prompts": 3,
     f"{PACKAGE}.translate.review": 3,
+    f"{PACKAGE}.translate.confidence": 3,
     f"{PACKAGE}.affinity": 3,
     f"{PACKAGE}.affinity.evidence": 3,
     # 4 one translation (its result and the pipeline that makes it) and affinity scoring

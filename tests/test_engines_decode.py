@@ -283,3 +283,13 @@ def test_a_grammar_error_is_one_line_for_people_not_llguidance_s_dump() -> None:
     message = str(caught.value)
     assert message.startswith("constrained decoding failed: ")
     assert "\n" not in message and "<grammar>" not in message and "start:" not in message
+
+
+def test_the_models_free_choices_are_recorded_and_forced_tokens_are_not() -> None:
+    text, result = run(Scripted(b"mr L5", eos_rank=3), KEYWORDS)
+    assert text == "SELECT * FROM moments LIMIT 5"
+    s = result.stats
+    # four bytes were the model's choice, and the end of turn may be one more; the forced
+    # bytes are no choice
+    assert 1 <= s.choices <= 4 + 1 < s.generated_tokens
+    assert s.min_choice_logprob <= s.choice_logprob / s.choices <= 0

@@ -18,6 +18,7 @@ from rem_agent.cli.common import (
 )
 from rem_agent.dates import load_zone
 from rem_agent.errors import UsageError
+from rem_agent.translate.confidence import check_confidence
 
 if TYPE_CHECKING:
     from rem_agent.engines.base import Engine
@@ -56,6 +57,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--examples", type=int, default=4, metavar="K", help="few-shot examples shown (default 4)"
     )
+    parser.add_argument(
+        "--min-confidence",
+        type=float,
+        metavar="P",
+        help="below this confidence (0-1), answer with a plain SEARCH of the request's words "
+        "instead, and say so in a warning",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -66,11 +74,18 @@ def run(args: argparse.Namespace, *, engine: Engine | None = None) -> int:
     load_zone(args.tz)
     if args.examples < 0:
         raise UsageError("--examples must be 0 or more")
+    if args.min_confidence is not None:
+        check_confidence(args.min_confidence)
     lines = input_lines(args.text, what="requests")
     if lines is None and not args.text.strip():
         raise UsageError("the request is empty: type what you are looking for")
     agent = agent_from_args(args, examples=args.examples, engine_instance=engine)
-    kwargs = {"now": now, "constrain": not args.no_constrain, "explain": args.explain}
+    kwargs = {
+        "now": now,
+        "constrain": not args.no_constrain,
+        "explain": args.explain,
+        "min_confidence": args.min_confidence,
+    }
     if lines is None:
         result = agent.translate(args.text, **kwargs)
         _print(result, as_json=args.json, explain=args.explain)
@@ -110,6 +125,8 @@ def _print_explain(result: Translation) -> None:
         print("  date   (none in the request)", file=err)
     for q in result.quantities:
         print(f"  {q.kind:<6} {q.text!r} -> {q.read_as}", file=err)
+    replaced = f" (replaced {result.replaced!r})" if result.replaced else ""
+    print(f"  trust  confidence {result.confidence:.2f}{replaced}", file=err)
     if result.explain:
         adapter = f", adapter {result.adapter}" if result.adapter else ", no adapter"
         print(f"  prompt {result.explain.prompt_style}{adapter}", file=err)

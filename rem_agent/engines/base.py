@@ -64,6 +64,12 @@ class DecodeStats(BaseModel):
     dropped_tokens: int = Field(default=0, ge=0)
     closed_tokens: int = Field(default=0, ge=0)
     repeats_undone: int = Field(default=0, ge=0)  # verbatim repeats undone while decoding
+    # The model's free choices (steps where the grammar allowed more than one token), the
+    # sum of the log-probabilities of what it chose and the least of them: the evidence
+    # an answer's confidence is computed from. Of the answer given, like the two above.
+    choices: int = Field(default=0, ge=0)
+    choice_logprob: float = Field(default=0.0, le=0)
+    min_choice_logprob: float = Field(default=0.0, le=0)
     prefill_ms: float = Field(default=0.0, ge=0)
     decode_ms: float = Field(default=0.0, ge=0)
     total_ms: float = Field(default=0.0, ge=0)
@@ -90,7 +96,9 @@ class DecodeStats(BaseModel):
         return later.model_copy(update=summed)
 
 
-_OF_THE_ANSWER = frozenset({"dropped_tokens", "closed_tokens"})
+_OF_THE_ANSWER = frozenset(
+    {"dropped_tokens", "closed_tokens", "choices", "choice_logprob", "min_choice_logprob"}
+)
 
 
 class Generation(BaseModel):

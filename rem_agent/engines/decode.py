@@ -167,6 +167,9 @@ class _Decode:
         self.accepting_at: list[int] = []  # lengths at which the grammar accepted
         self.banned: dict[int, set[int]] = {}  # position -> tokens not to sample there
         self.forced = self.steps = self.dropped = self.closed = self.undone = 0
+        # The model's free choices (steps where more than one token was allowed): how sure
+        # it was, for the answer's confidence. Forced tokens say nothing of the model.
+        self.choices, self.choice_logprob, self.min_choice_logprob = 0, 0.0, 0.0
         self.guarded = matcher is not None  # keep a closing that fits near the budget's end
 
     def decode(self, prompt: list[int]) -> DecodeResult:
@@ -191,10 +194,23 @@ class _Decode:
             dropped_tokens=self.dropped,
             closed_tokens=self.closed,
             repeats_undone=self.undone,
+            choices=self.choices,
+            choice_logprob=self.choice_logprob,
+            min_choice_logprob=self.min_choice_logprob,
             prefill_ms=(prefilled - started) * 1000,
             decode_ms=(finished - prefilled) * 1000,
         )
         return DecodeResult(tokens=self.tokens, stop_reason=stop_reason, stats=stats)
+
+    def _note_choice(self, logits: Logits, token: int) -> None:
+        allowed = logits[np.isfinite(logits)].astype(np.float64)
+        if allowed.size < 2 or not np.isfinite(logits[token]):
+            return
+        top = allowed.max()
+        logprob = float(logits[token] - top - np.log(np.exp(allowed - top).sum()))
+        self.choices += 1
+        self.choice_logprob += logprob
+        self.min_choice_logprob = min(self.min_choice_logprob, logprob)
 
     def _complete(self) -> int:
         return self.accepting_at[-1] if self.accepting_at else 0
@@ -214,6 +230,7 @@ class _Decode:
                 for token in self.banned.get(len(tokens), ()):
                     logits[token] = -np.inf
             token = _sample(logits, params.temperature, self.rng)
+            self._note_choice(logits, token)
             if self.is_stop(token) or not np.isfinite(logits[token]):
                 return "stop"
             step_start = len(tokens)

@@ -30,6 +30,7 @@ from rem_agent.rem.catalog import Catalog
 from rem_agent.rem.check import CheckResult, check_rem
 from rem_agent.rem.decode_grammar import decode_grammar
 from rem_agent.rem.decode_spec import DecodeSpec
+from rem_agent.translate.confidence import Calibration, confidence, fallback_query
 from rem_agent.translate.prompts import BuiltPrompt, CatalogPrompts, PromptStyle
 from rem_agent.translate.request import ForModel
 from rem_agent.translate.review import needs_retry, warnings_for
@@ -67,6 +68,7 @@ class Pipeline:
     engine: Engine  # loaded
     prompts: CatalogPrompts  # the prompt library, validated for the catalog
     settings: PipelineSettings = field(default_factory=PipelineSettings)
+    calibration: Calibration | None = None  # the adapter's, from its folder
 
     @property
     def catalog(self) -> Catalog:
@@ -202,4 +204,30 @@ class Pipeline:
             timings=timings,
             warnings=warnings_for(prepared, checked, generation.stats),
             explain=explain,
+            confidence=confidence(generation.stats, self.calibration),
         )
+
+
+def with_fallback(
+    prepared: ForModel, result: Translation, catalog: Catalog, minimum: float
+) -> Translation:
+    """`result`, or the plain search of the request's words when its confidence is below
+    `minimum` (a search bar that should not run a query it cannot trust)."""
+    if not result.valid or result.confidence >= minimum or result.query is None:
+        return result
+    query = fallback_query(prepared.text.searchable, prepared.options.profile, catalog)
+    if query is None:
+        note = f"low confidence ({result.confidence:.2f} < {minimum:g}), and no words to search for"
+        return result.model_copy(update={"warnings": [*result.warnings, note]})
+    note = (
+        f"low confidence ({result.confidence:.2f} < {minimum:g}): {result.query!r} was "
+        "replaced by a plain search of the request's words"
+    )
+    return result.model_copy(
+        update={
+            "query": query,
+            "statement": "SEARCH",
+            "replaced": result.query,
+            "warnings": [*result.warnings, note],
+        }
+    )

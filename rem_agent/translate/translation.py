@@ -68,6 +68,11 @@ class Translation(BaseModel):
     adapter: str | None = None  # the REM adapter that answered, if any
     source: Source = "model"
     constrained: bool = True
+    # How likely the answer is right (translate.confidence): calibrated on validation data
+    # where the adapter ships a calibration. 1 for REM typed as such, 0 with no answer.
+    confidence: float = 0.0
+    # The low-confidence answer a `min_confidence` replaced with a plain search, if any.
+    replaced: str | None = None
     timings: Timings = Field(default_factory=Timings)
     error: str | None = None
     explain: Explain | None = None
@@ -84,6 +89,7 @@ def translation(
     warnings: list[str] | None = None,
     explain: Explain | None = None,
     error: str | None = None,
+    confidence: float | None = None,
 ) -> Translation:
     return Translation(
         query=query,
@@ -101,6 +107,7 @@ def translation(
         timings=timings or Timings(),
         error=error,
         explain=explain,
+        confidence=(1.0 if source == "rem" else 0.0) if confidence is None else confidence,
     )
 
 
