@@ -1,5 +1,5 @@
 """Which timestamp fields a request's dates may filter: those it names by name or alias
-(`request_spec.named_time_fields`); none named leaves the grammar the table's default."""
+(`translate.spec.named_time_fields`); none named leaves the grammar the table's default."""
 
 from __future__ import annotations
 

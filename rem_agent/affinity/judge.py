@@ -4,7 +4,7 @@ p8fs links related resources with `SEE_ALSO` edges. `score_pair` asks the model 
 engine that translates) for an `AffinityResult`, decoding under that model's JSON schema so
 every answer parses and validates; `score_batch` turns JSONL pairs into p8fs-style edges,
 one error per bad line, the rest of the batch still scored. The score is calibrated by
-what the two texts share (`affinity_evidence`): the schema admits only the scores that
+what the two texts share (`affinity.evidence`): the schema admits only the scores that
 evidence allows, so a pair with no subject word in common never scores above 0.3.
 
 The words the model sees live in `prompts/affinity.md` and `prompts/affinity_examples.yaml`.
