@@ -233,3 +233,12 @@ def test_agreed_blind_rows_become_eval_cases(tmp_path: Path) -> None:
     assert (case.id, case.category, case.now) == ("b-1", "select_time", REFERENCE_NOW)
     assert case.dates[0].start == "2026-11-25" and case.dates[0].end == "2026-11-26"
     assert case.expected.endswith("resource_timestamp < '2026-11-26'")
+
+
+def test_the_blind_cases_are_the_agreed_blind_rows() -> None:
+    from rem_agent.evaluation.dataset import load_cases
+    from rem_agent.train.written import agreed, as_case
+
+    kept, report = agreed(ROOT / "eval" / "blind")
+    assert load_cases(ROOT / "eval" / "blind.jsonl") == [as_case(p, q) for p, q in kept]
+    assert len(kept) >= 300 and all(r.compared == 170 for r in report.values())
