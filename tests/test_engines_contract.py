@@ -91,7 +91,7 @@ def test_engine_reports_its_name_and_model(engine: LocalEngine) -> None:
 def test_load_is_idempotent(engine: LocalEngine) -> None:
     before = engine.grammar_cache
     engine.load()
-    assert engine.grammar_cache is before  # type: ignore[attr-defined]
+    assert engine.grammar_cache is before
 
 
 def test_chat_template_is_the_models_own(engine: LocalEngine) -> None:

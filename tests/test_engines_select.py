@@ -70,7 +70,7 @@ def test_create_engine_reports_engine_and_model(bundled_gguf: object) -> None:
     engine = create_engine("llamacpp", "qwen2.5-coder-0.5b")  # not loaded: cheap
     assert engine.name == "llamacpp"
     assert engine.model_name == "qwen2.5-coder-0.5b"
-    assert engine.choice is not None and engine.choice.reason == "asked for"  # type: ignore[attr-defined]
+    assert engine.choice is not None and engine.choice.reason == "asked for"
 
 
 def test_create_engine_refuses_a_missing_gguf(tmp_path: object) -> None:
