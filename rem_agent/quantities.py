@@ -75,6 +75,9 @@ _SPELLED = "|".join(
 _NUMBER = rf"(?P<num>\d+(?:[.,]\d+)?|a dozen|dozen|a couple of|a couple|{_SPELLED})"
 _UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
 _SIZE = re.compile(rf"(?<![\w.]){_NUMBER}(?P<gap>\s*)(?P<unit>{_UNIT})(?!\w)", re.IGNORECASE)
+# "5-10 mb", "between 100 and 200 mb", "1 to 2 gb": the unit after the second number
+# is the first one's too (matched on the text just before the second number).
+_RANGE_LOW = re.compile(r"(?<![\w.])(?P<low>\d+(?:[.,]\d+)?)\s*(?:-|–|to|and)\s*$", re.IGNORECASE)
 _ORDERING = (
     r"top|latest|newest|most recent|recent|last|first|oldest|earliest|biggest|largest|"
     r"smallest|heaviest|best|worst|highest|lowest"
@@ -131,6 +134,23 @@ def read_quantities(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> Quant
         unit = m["unit"].lower()
         if unit in _ATTACHED_ONLY and m["gap"]:
             continue
+        low = _RANGE_LOW.search(text, 0, m.start())
+        if low is not None:
+            n = number_value(low["low"])
+            factor, label = _UNITS[unit]
+            if n is not None and (value := round(n * factor)) > 0:
+                span = (low.start(), low.start() + len(low["low"]))
+                if free(span):
+                    taken.append(span)
+                    found.append(
+                        Quantity(
+                            kind="size",
+                            text=low["low"],
+                            span=span,
+                            value=value,
+                            read_as=f"{_plain(n)} {label} (the range's unit) = {value} bytes",
+                        )
+                    )
         n = number_value(m["num"])
         factor, label = _UNITS[unit]
         if n is None or (unit in ("b", "byte", "bytes") and n != int(n)):

@@ -293,3 +293,11 @@ def test_the_models_free_choices_are_recorded_and_forced_tokens_are_not() -> Non
     # bytes are no choice
     assert 1 <= s.choices <= 4 + 1 < s.generated_tokens
     assert s.min_choice_logprob <= s.choice_logprob / s.choices <= 0
+
+
+def test_a_copy_the_grammar_forces_is_kept() -> None:
+    """`BETWEEN 200 AND 200` where the request named one size: the copy after AND is all the
+    grammar allows, so it is no loop to undo (undoing it left the model no token at all)."""
+    text, result = run(Scripted(b"2"), 'start: "x BETWEEN " ("200" | "300") " AND 200"')
+    assert text == "x BETWEEN 200 AND 200"
+    assert result.stop_reason == "stop" and result.stats.repeats_undone == 0

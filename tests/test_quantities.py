@@ -36,6 +36,10 @@ def read(text: str) -> list[tuple[str, str, int]]:
         ("the most recent session", [("count", "the most recent session", 1)]),
         ("10 biggest files since monday", [("count", "10 biggest", 10)]),
         ("the 3 latest uploads over 1gb", [("count", "3 latest", 3), ("size", "1gb", 10**9)]),
+        # a range: the unit after the second number is the first one's too
+        ("files in the 5-10 mb range", [("size", "5", 5 * 10**6), ("size", "10 mb", 10**7)]),
+        ("between 100 and 200 mb", [("size", "100", 10**8), ("size", "200 mb", 2 * 10**8)]),
+        ("1 to 2 gb files", [("size", "1", 10**9), ("size", "2 gb", 2 * 10**9)]),
     ],
 )
 def test_quantities_are_read(text: str, expected: list[tuple[str, str, int]]) -> None:
@@ -48,6 +52,7 @@ def test_quantities_are_read(text: str, expected: list[tuple[str, str, int]]) ->
         "notes from the last 3 days",  # a date, not a count
         "meetings in the past 2 weeks",
         "5 m away from the office",  # a bare letter is a unit only when it touches the number
+        "5-10 m away",
         "the latest notes",  # plural: no count of one
         "kafka notes",
         "q3 planning",

@@ -418,6 +418,11 @@ def test_p8fs_grammars_with_refused_words_compile(text: str, ll_tokenizer) -> No
             "SELECT * FROM files WHERE mime_type = 'application/pdf' AND file_size > 2000000000",
         ),
         (
+            "files between 100 and 200 mb",
+            "SELECT * FROM files WHERE file_size BETWEEN 100000000 AND 200000000",
+            "SELECT * FROM files WHERE file_size BETWEEN 100 AND 200000000",
+        ),
+        (
             "my 5 most recent uploads",
             "SELECT * FROM files ORDER BY upload_timestamp DESC LIMIT 5",
             "SELECT * FROM files ORDER BY upload_timestamp DESC LIMIT 50",

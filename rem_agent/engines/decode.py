@@ -248,7 +248,7 @@ class _Decode:
             if self.no_repeat and self.undone < MAX_UNDOS:
                 assert self.closer is not None
                 repeat = repeat_at(tokens, step_start + 1, self.closer.bytes_of)
-                if repeat is not None:
+                if repeat is not None and not self._forced_copy(repeat):
                     logits = self._undo_repeat(repeat, logits)
                     continue
             if matcher is not None and matcher.is_stopped():
@@ -271,6 +271,23 @@ class _Decode:
         del self.tokens[length:]
         self.steps_at = [s for s in self.steps_at if s < length]
         self.accepting_at = [a for a in self.accepting_at if a <= length]
+
+    def _forced_copy(self, repeat: Repeat) -> bool:
+        """Whether the grammar allows nothing but the separator where it starts and
+        nothing but the copy where that starts (`BETWEEN x AND x` when the request named
+        one size): then it is no loop, and undoing it would leave the model no token."""
+        import llguidance.numpy
+
+        assert self.matcher is not None and self.mask is not None
+        forced = True
+        for at in (repeat.separator, repeat.copy):
+            self.matcher.rollback(len(self.tokens) - at)
+            llguidance.numpy.fill_next_token_bitmask(self.matcher, self.mask, 0)
+            forced = _allowed_count(self.mask) <= 1 + len(self.banned.get(at, ()))
+            self.matcher.consume_tokens(self.tokens[at:])
+            if not forced:
+                break
+        return forced
 
     def _undo_repeat(self, repeat: Repeat, logits: Logits) -> Logits:
         """Undo a repeat and ban the token that led into it; return the logits at the
