@@ -43,12 +43,7 @@ class FakeEngine:
         self.loads += 1
 
     def info(self) -> EngineInfo:
-        return EngineInfo(
-            name=self.name,
-            model=self.model_name,
-            adapter=self.adapter.name if self.adapter is not None else None,
-            choice=self.choice,
-        )
+        return EngineInfo.of(self)
 
     def render_chat(self, messages: list[ChatMessage]) -> str:
         return "\n".join(f"{m.role}: {m.content}" for m in messages)

@@ -120,6 +120,17 @@ class EngineInfo(BaseModel):
     choice: EngineChoice | None = None  # why this engine (None: given, not chosen)
     load_seconds: float | None = None  # None until loaded
 
+    @classmethod
+    def of(cls, engine: Engine, *, load_seconds: float | None = None) -> EngineInfo:
+        adapter = engine.adapter
+        return cls(
+            name=engine.name,
+            model=engine.model_name,
+            adapter=adapter.name if adapter is not None else None,
+            choice=engine.choice,
+            load_seconds=load_seconds,
+        )
+
     def describe(self) -> str:
         why = f" ({self.choice.reason})" if self.choice is not None else ""
         with_adapter = f", adapter {self.adapter}" if self.adapter else ""

@@ -118,13 +118,7 @@ class LocalEngine(ABC):
         return self._grammars
 
     def info(self) -> EngineInfo:
-        return EngineInfo(
-            name=self.name,
-            model=self.model_name,
-            adapter=self.adapter.name if self.adapter is not None else None,
-            choice=self.choice,
-            load_seconds=self.load_seconds,
-        )
+        return EngineInfo.of(self, load_seconds=self.load_seconds)
 
     def _require_loaded(self) -> None:
         if not self.is_loaded:

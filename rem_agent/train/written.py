@@ -110,6 +110,16 @@ def checked(label: Label, profile: Profile, request: str | None = None) -> Fille
     return Filled(id=label.id, target=target, canonical=result.canonical)
 
 
+def label_problem(label: Label, profile: Profile, request: str) -> str | None:
+    """What is wrong with a label as written (invalid, or not in canonical form), if anything."""
+    result = checked(label, profile, request)
+    if result.canonical is None:
+        return f"{result.problem}: {result.target}"
+    if result.canonical != result.target:
+        return f"not canonical: {result.target!r} prints as {result.canonical!r}"
+    return None
+
+
 def read_lines(path: Path, model: type[T]) -> tuple[list[T], list[str]]:
     """The rows of a JSON Lines file, and a problem per line that is not a `model`."""
     rows: list[T] = []
@@ -230,14 +240,9 @@ def _check(paths: Sequence[Path]) -> int:
             if pair.id in seen:
                 problems.append(f"{path.name}: {pair.id}: the id is used twice")
             seen.add(pair.id)
-            result = checked(pair, pair.profile, pair.request)
-            if result.canonical is None:
-                problems.append(f"{path.name}: {pair.id}: {result.problem}: {result.target}")
-            elif result.canonical != result.target:
-                problems.append(
-                    f"{path.name}: {pair.id}: not canonical: {result.target!r} "
-                    f"prints as {result.canonical!r}"
-                )
+            problem = label_problem(pair, pair.profile, pair.request)
+            if problem is not None:
+                problems.append(f"{path.name}: {pair.id}: {problem}")
         for problem in problems:
             print(problem)
         print(f"{path}: {len(rows)} rows, {len(problems)} problems", file=sys.stderr)
@@ -260,13 +265,9 @@ def _check_labels(requests_path: Path, labels_path: Path) -> int:
         request = by_id.get(label.id)
         if request is None:
             continue
-        result = checked(label, request.profile, request.request)
-        if result.canonical is None:
-            problems.append(f"{label.id}: {result.problem}: {result.target}")
-        elif result.canonical != result.target:
-            problems.append(
-                f"{label.id}: not canonical: {result.target!r} prints as {result.canonical!r}"
-            )
+        problem = label_problem(label, request.profile, request.request)
+        if problem is not None:
+            problems.append(f"{label.id}: {problem}")
     for problem in problems:
         print(problem)
     print(f"{labels_path}: {len(labels)} labels, {len(problems)} problems", file=sys.stderr)
