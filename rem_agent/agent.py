@@ -272,6 +272,7 @@ class RemAgent:
     ) -> Translation:
         """Answer a prepared request: without the model when it can, else through the
         pipeline once (`started`: when the request arrived, for its total time)."""
+        minimum = None if min_confidence is None else check_confidence(min_confidence)
         if isinstance(prepared, AlreadyRem):
             return self._as_typed(prepared)
         result = None if explain else self._cached(prepared)
@@ -280,9 +281,9 @@ class RemAgent:
             result = pipeline.translate(prepared, explain=explain, cancel=cancel, started=started)
             if result.valid:
                 self._cache.put((pipeline.settings, prepared.key), result)
-        if min_confidence is None:
+        if minimum is None:
             return result
-        return with_fallback(prepared, result, self._catalog, check_confidence(min_confidence))
+        return with_fallback(prepared, result, self._catalog, minimum)
 
     def affinity(self, a: str, b: str, *, constrain: bool = True) -> AffinityResult:
         """How resource text `b` relates to `a` (see `rem_agent.affinity`), on the same

@@ -122,51 +122,39 @@ def read_quantities(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> Quant
     def free(span: tuple[int, int]) -> bool:
         return all(span[1] <= a or span[0] >= b for a, b in taken)
 
-    def add(kind: Kind, match: re.Match[str], value: int, read_as: str) -> None:
-        span = match.span()
+    def add(kind: Kind, span: tuple[int, int], value: int, read_as: str) -> None:
         if free(span):
             taken.append(span)
             found.append(
-                Quantity(kind=kind, text=match[0], span=span, value=value, read_as=read_as)
-            )
+                Quantity(kind=kind, text=text[span[0] : span[1]], span=span, value=value,
+                         read_as=read_as)
+            )  # fmt: skip
 
     for m in _SIZE.finditer(text):
         unit = m["unit"].lower()
         if unit in _ATTACHED_ONLY and m["gap"]:
             continue
-        low = _RANGE_LOW.search(text, 0, m.start())
-        if low is not None:
-            n = number_value(low["low"])
-            factor, label = _UNITS[unit]
-            if n is not None and (value := round(n * factor)) > 0:
-                span = (low.start(), low.start() + len(low["low"]))
-                if free(span):
-                    taken.append(span)
-                    found.append(
-                        Quantity(
-                            kind="size",
-                            text=low["low"],
-                            span=span,
-                            value=value,
-                            read_as=f"{_plain(n)} {label} (the range's unit) = {value} bytes",
-                        )
-                    )
-        n = number_value(m["num"])
         factor, label = _UNITS[unit]
+        low = _RANGE_LOW.search(text, 0, m.start())
+        low_n = number_value(low["low"]) if low is not None else None
+        if low is not None and low_n is not None and (value := round(low_n * factor)) > 0:
+            span = (low.start(), low.start() + len(low["low"]))
+            add("size", span, value, f"{_plain(low_n)} {label} (the range's unit) = {value} bytes")
+        n = number_value(m["num"])
         if n is None or (unit in ("b", "byte", "bytes") and n != int(n)):
             continue
         value = round(n * factor)
         if value > 0:
-            add("size", m, value, f"{_plain(n)} {label} = {value} bytes")
+            add("size", m.span(), value, f"{_plain(n)} {label} = {value} bytes")
     for pattern in (_COUNT_BEFORE, _COUNT_AFTER):
         for m in pattern.finditer(text):
             n = number_value(m["num"])
             if n is not None and n == int(n) and n >= 1:
-                add("count", m, int(n), f"{int(n)} items")
+                add("count", m.span(), int(n), f"{int(n)} items")
     for m in _ONE.finditer(text):
         noun = m["noun"].lower()
         if noun not in _NOT_A_NOUN and not noun.endswith("s") and m["lead"].lower() != "top":
-            add("count", m, 1, f"one item (the {m['lead'].lower()} {noun})")
+            add("count", m.span(), 1, f"one item (the {m['lead'].lower()} {noun})")
     found.sort(key=lambda q: q.span)
     return Quantities(found=tuple(found))
 

@@ -1,7 +1,7 @@
 """One request through the model, top to bottom: the path every face ends on.
 
     ForModel (request.prepare: texts, screen, dates and their intervals, key)
-      → prompt       prompts.PromptLibrary.build   few-shot, or compact for an adapter
+      → prompt       prompts.CatalogPrompts.build  few-shot, or compact for an adapter
       → decode spec  spec.decode_spec              what this request lets the model write
       → grammar      rem.decode_grammar            the spec in the holes of grammar/rem.decode.lark
       → decode       engine.generate               under the grammar (engines.decode)

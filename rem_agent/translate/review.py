@@ -62,7 +62,7 @@ def warnings_for(prepared: ForModel, checked: CheckResult, stats: DecodeStats) -
     warnings += [  # a misspelt date word was corrected: say how the phrase was read
         f'read "{p.text}" as "{p.read_as}"' for p in phrases if p.read_as is not None
     ]
-    used = _literals(tree)
+    used = _values(tree, ast.StringLit)
     for date in prepared.intervals:
         if not {b for b in (date.start, date.end) if b} & used:
             where = (
@@ -71,7 +71,7 @@ def warnings_for(prepared: ForModel, checked: CheckResult, stats: DecodeStats) -
                 else "the query does not filter on it"
             )
             warnings.append(f"the time {date.text!r} is not expressed: {where}")
-    numbers = _numbers(tree)
+    numbers = _values(tree, ast.NumberLit)
     warnings += [
         f"the size {q.text!r} ({q.value} bytes) is not expressed: the query does not filter on it"
         for q in prepared.quantities.found
@@ -100,21 +100,12 @@ def warnings_for(prepared: ForModel, checked: CheckResult, stats: DecodeStats) -
     return warnings
 
 
-def _numbers(tree: ast.Statement | None) -> set[float]:
+def _values(tree: ast.Statement | None, kind: type[ast.StringLit | ast.NumberLit]) -> set[object]:
+    """The literal values of one kind in the tree's WHERE."""
     where = getattr(tree, "where", None)
     return {
         value.value
         for pred in ast.predicates(where)
         for value in ast.values_of(pred)
-        if isinstance(value, ast.NumberLit)
+        if isinstance(value, kind)
     }
-
-
-def _literals(tree: ast.Statement | None) -> set[str]:
-    where = getattr(tree, "where", None)
-    out: set[str] = set()
-    for pred in ast.predicates(where):
-        for value in ast.values_of(pred):
-            if isinstance(value, ast.StringLit):
-                out.add(value.value)
-    return out
